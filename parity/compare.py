@@ -1,0 +1,164 @@
+"""Per-tensor comparison in the contract's causal order, tolerances and the noise floor.
+
+rel_error = ‖a − b‖₂ / max(‖a‖₂, ‖b‖₂), 0 when both are zero, computed in float64 after
+layout conversion. NaN or Inf on either side is never equal to anything.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .weights import to_canonical
+
+RTOL = {"float32": 1e-5, "float64": 1e-10}
+NOISE_MARGIN = 2.0
+ORDER = ("structure", "weight", "activation", "loss", "gradient")
+
+
+def rel_error(a, b):
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("nan")
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    scale = max(na, nb)
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+
+
+@dataclass
+class Row:
+    """One compared tensor at one step."""
+
+    step: int
+    quantity: str
+    index: int  # match index (weights, gradients), stage index (activations), -1 (loss, input)
+    layer_a: str | None
+    layer_b: str | None
+    param: str | None
+    rel_error: float | None  # nan: a non-finite value on one side
+    tolerance: float
+    term: str = ""  # "data", "regularisation" or "" (the full objective)
+    key_a: str | None = None
+    key_b: str | None = None
+    nonfinite_side: str | None = None
+
+    @property
+    def ident(self):
+        """Stable across steps and passes: what the noise floor is measured for."""
+        return (self.quantity, self.index, self.param, self.term)
+
+    @property
+    def diverged(self):
+        if self.rel_error is None:  # a structural mismatch has no error to measure
+            return True
+        return self.nonfinite_side is not None or self.rel_error > self.tolerance
+
+
+@dataclass
+class Tolerance:
+    rtol: float
+    atol: float = 0.0
+    user_set: bool = False
+
+    def floor(self, noise):
+        """The tolerance in force for a tensor whose measured float32 noise is `noise`.
+
+        Twice the noise: the float64 rerun estimates the noise, it does not bound it.
+        """
+        return max(self.rtol, NOISE_MARGIN * noise) if noise is not None else self.rtol
+
+
+def pair_precision(dtype_a, dtype_b):
+    return "float64" if dtype_a == dtype_b == "float64" else "float32"
+
+
+def _nonfinite(a, b):
+    if not np.all(np.isfinite(a)):
+        return "A"
+    if not np.all(np.isfinite(b)):
+        return "B"
+    return None
+
+
+@dataclass
+class Pair:
+    """One tensor of one step on both sides, before it is judged."""
+
+    quantity: str
+    index: int
+    layer_a: str | None
+    layer_b: str | None
+    param: str | None
+    a: np.ndarray
+    b: np.ndarray
+    term: str = ""
+    key_a: str | None = None
+    key_b: str | None = None
+
+    @property
+    def ident(self):
+        return (self.quantity, self.index, self.param, self.term)
+
+
+def step_pairs(matches, weights_a, weights_b, ev_a, ev_b, mode, compare_reg=False):
+    """Every compared tensor of one step, in causal order: weight, activation, loss, gradient."""
+    pairs = []
+    f64 = lambda v: np.asarray(v, dtype=np.float64)  # noqa: E731
+    for m in matches:
+        for ta, tb in zip(m.a, m.b):
+            pairs.append(Pair("weight", m.index, ta.shown, tb.shown, ta.role,
+                              f64(to_canonical(weights_a[ta.key], ta.layout)),
+                              f64(to_canonical(weights_b[tb.key], tb.layout)), key_a=ta.key, key_b=tb.key))
+    if ev_a.activations and ev_b.activations:
+        for i, ((name_a, act_a), (name_b, act_b)) in enumerate(zip(ev_a.activations, ev_b.activations)):
+            if act_a.size == act_b.size:
+                pairs.append(Pair("activation", i, name_a, name_b, None, f64(act_a).reshape(len(act_a), -1),
+                                  f64(act_b).reshape(len(act_b), -1)))
+    if mode == "terms":
+        pairs.append(Pair("loss", -1, None, None, None, f64(ev_a.loss_data), f64(ev_b.loss_data), "data"))
+        if compare_reg:
+            pairs.append(Pair("loss", -1, None, None, None, f64(ev_a.loss_reg), f64(ev_b.loss_reg),
+                              "regularisation"))
+        grads = [("data", ev_a.grads_data, ev_b.grads_data)]
+        if compare_reg:
+            grads.append(("regularisation", ev_a.grads_reg, ev_b.grads_reg))
+    else:
+        pairs.append(Pair("loss", -1, None, None, None, f64(ev_a.loss_total), f64(ev_b.loss_total)))
+        grads = [("", ev_a.grads_total, ev_b.grads_total)] if ev_a.grads_total and ev_b.grads_total else []
+    for m in reversed(matches):  # output back to input
+        for ta, tb in zip(m.a, m.b):
+            for term, ga, gb in grads:
+                pairs.append(Pair("gradient", m.index, ta.shown, tb.shown, ta.role,
+                                  f64(to_canonical(ga[ta.key], ta.layout)), f64(to_canonical(gb[tb.key], tb.layout)),
+                                  term, ta.key, tb.key))
+    return pairs
+
+
+def judge(step, pairs, tolerance, noise=None):
+    """Rows for the pairs of one step; `noise` maps a pair's ident to its measured float32 noise."""
+    rows = []
+    noise = noise or {}
+    for p in pairs:
+        row = Row(step, p.quantity, p.index, p.layer_a, p.layer_b, p.param, rel_error(p.a, p.b),
+                  tolerance.floor(noise.get(p.ident)), p.term, p.key_a, p.key_b, _nonfinite(p.a, p.b))
+        if tolerance.atol and row.nonfinite_side is None and np.max(np.abs(p.a - p.b), initial=0.0) <= tolerance.atol:
+            row.rel_error = min(row.rel_error, row.tolerance)
+        rows.append(row)
+    return rows
+
+
+def noise_of(pairs32, pairs64):
+    """Measured float32 noise per tensor: each side's distance from itself run in float64, added."""
+    by_ident = {p.ident: p for p in pairs64}
+    noise = {}
+    for p in pairs32:
+        q = by_ident.get(p.ident)
+        if q is not None and q.a.shape == p.a.shape and q.b.shape == p.b.shape:
+            na, nb = rel_error(p.a, q.a), rel_error(p.b, q.b)
+            if np.isfinite(na) and np.isfinite(nb):
+                noise[p.ident] = na + nb
+    return noise
+
+
+def first_diverged(rows):
+    return next((r for r in rows if r.diverged), None)

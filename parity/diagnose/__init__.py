@@ -1,0 +1,59 @@
+"""Why two trainings part: signatures read off the first divergence, each with evidence and a fix."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Cause:
+    code: str
+    layer_a: str | None
+    layer_b: str | None
+    message: str
+    evidence: str
+    fix: str | None = None
+
+    def as_dict(self):
+        return {"code": self.code, "layer_a": self.layer_a, "layer_b": self.layer_b,
+                "message": self.message, "evidence": self.evidence, "fix": self.fix}
+
+
+@dataclass
+class Context:
+    """Everything known at the step of the first divergence; engines sit at that step's weights."""
+
+    step: int
+    first: object  # compare.Row
+    rows: list
+    sides: tuple  # dialects.Side
+    engines: list
+    evaluations: list
+    weights: list  # native, per side
+    matches: list
+    inputs: list  # per side x
+    y: object
+    mode: str  # "terms" or "full"
+
+
+def diagnose(ctx):
+    from . import gradcheck, signatures
+
+    first = ctx.first
+    if first.nonfinite_side:
+        return [signatures.non_finite(ctx)]
+    if first.quantity == "activation" and first.index == -1:
+        return [signatures.input_scale(ctx)]
+    causes = gradcheck.gradient_bugs(ctx)
+    causes += signatures.penalty(ctx)
+    causes += signatures.constant_scale(ctx)
+    return causes
+
+
+def dtype_cause(row):
+    return Cause(
+        "dtype", row.layer_a, row.layer_b,
+        "The two sides differ only by float32 rounding: rerun in float64, each side agrees with the other.",
+        f"first float32 difference at step {row.step}, {row.quantity}"
+        f"{' ' + row.layer_a if row.layer_a else ''}{'.' + row.param if row.param else ''}: rel_error "
+        f"{row.rel_error:.3g}, within the noise measured by running each side again in float64",
+        "none needed; use --dtype float64 for a tighter comparison",
+    )

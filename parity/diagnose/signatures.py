@@ -1,0 +1,196 @@
+"""Signatures read off the tensors at the first divergence.
+
+Each returns Causes with the numbers that show them: a gradient difference proportional to the
+weights (a penalty), a constant ratio between the sides (a loss scale), NaN/Inf, the input.
+"""
+
+import numpy as np
+
+from ..weights import to_canonical
+from . import Cause
+
+FIT = 1e-2  # a signature holds when what it leaves unexplained is under 1% of the difference
+SIMPLE_RATIOS = (2.0, 0.5, 4.0, 0.25)
+
+
+def _tensors(ctx, grads=True):
+    """(match, role, tensor A, tensor B, a, b, w) in canonical layout, float64."""
+    out = []
+    source = [ev.grads_total for ev in ctx.evaluations] if grads else ctx.weights
+    if any(s is None for s in source):
+        return out
+    for m in ctx.matches:
+        for ta, tb in zip(m.a, m.b):
+            a = to_canonical(source[0][ta.key], ta.layout).astype(np.float64)
+            b = to_canonical(source[1][tb.key], tb.layout).astype(np.float64)
+            w = to_canonical(ctx.weights[0][ta.key], ta.layout).astype(np.float64)
+            out.append((m, ta.role, ta, tb, a, b, w))
+    return out
+
+
+def _diverged(ctx, ta):
+    """Whether any gradient row of this tensor diverged at this step."""
+    return any(r.diverged for r in ctx.rows if r.quantity == "gradient" and r.key_a == ta.key)
+
+
+def proportional(d, w):
+    """Fit d ≈ c·w; returns (c, residual relative to ‖d‖)."""
+    ww = float(np.dot(w.ravel(), w.ravel()))
+    if ww == 0 or not np.any(d):
+        return 0.0, 1.0
+    c = float(np.dot(d.ravel(), w.ravel())) / ww
+    return c, float(np.linalg.norm(d - c * w) / np.linalg.norm(d))
+
+
+def penalty(ctx):
+    """The gradients differ by c·w on some tensors: a weight penalty that differs between the sides."""
+    hits, clean = [], []
+    for m, role, ta, tb, a, b, w in _tensors(ctx):
+        if not _diverged(ctx, ta):
+            clean.append(f"{ta.shown}.{role}")
+            continue
+        c, resid = proportional(a - b, w)
+        if resid < FIT and c != 0:
+            hits.append((m, role, ta, tb, c, resid))
+    if not hits:
+        return []
+    pens = [s.description.penalties() for s in ctx.sides]
+    known = [bool(p) or s.dialect != "python-adapter" for p, s in zip(pens, ctx.sides)]
+    factor_a = [_factor(pens[0], ta.layer, role) for _, role, ta, _, _, _ in hits]
+    factor_b = [_factor(pens[1], tb.layer, role) for _, role, _, tb, _, _ in hits]
+    cs = [h[4] for h in hits]
+    names_a = sorted({h[2].shown for h in hits})
+    roles = sorted({h[1] for h in hits})
+    what = " and ".join(f"{r}s" for r in roles)
+    evidence = "; ".join(f"{ta.shown}.{role}: A − B = {c:.6g}·w (fit residual {resid:.1e})"
+                         for _, role, ta, _, c, resid in hits)
+    if clean:
+        evidence += f"; agree within tolerance: {', '.join(clean)}"
+    c = float(np.median(cs))
+    layer_a, layer_b = hits[0][2].shown, hits[0][3].shown
+    if known[0] and not known[1]:
+        return [_one_side_known(c, factor_a, "A", "B", ctx.sides, names_a, what, evidence, layer_a, layer_b)]
+    if known[1] and not known[0]:
+        return [_one_side_known(-c, factor_b, "B", "A", ctx.sides, names_a, what, evidence, layer_a, layer_b)]
+    fa, fb = float(np.median(factor_a)), float(np.median(factor_b))
+    return [Cause("weight-decay", layer_a, layer_b,
+                  f"The {what}' gradients differ by {c:.6g}·w: the weight penalties differ (side A's gradient "
+                  f"term {fa:.6g}·w, side B's {fb:.6g}·w).", evidence,
+                  f"give both sides the same penalty: side A's {_written(ctx.sides[0], hits[0][2].layer, role)} "
+                  f"against side B's {_written(ctx.sides[1], hits[0][3].layer, role)}")]
+
+
+def _factor(penalties, layer, role):
+    p = penalties.get((layer, role))
+    return p.gradient_factor if p is not None and p.kind == "l2" else 0.0
+
+
+def _written(side, layer, role):
+    p = side.description.penalties().get((layer, role))
+    return p.written if p else "no penalty"
+
+
+def _one_side_known(c, factors, known, other, sides, names, what, evidence, layer_a, layer_b):
+    """Side `known` declares its penalty (gradient factor f·w); the other's is f − c."""
+    f = float(np.median(factors))
+    g = f - c
+    side = sides["AB".index(known)]
+    keras = side.dialect == "keras"
+    lam = f / 2.0  # Keras L2(l2): penalty l2·Σw², gradient 2·l2·w
+    if f == 0:
+        return Cause("weight-decay", layer_a, layer_b,
+                     f"Side {other}'s objective adds a weight penalty on the {what} that side {known} does not have: "
+                     f"its gradients carry an extra {-c:.6g}·w, a penalty of {-c / 2:.6g}·Σw².", evidence,
+                     f"side {known}: add kernel_regularizer=keras.regularizers.L2({-c / 2:.6g}) to "
+                     f"{', '.join(names)}; or drop the penalty on side {other}" if keras else
+                     f"add the penalty to side {known} or remove it from side {other}")
+    if abs(g) < 1e-3 * abs(f):
+        return Cause("weight-decay", layer_a, layer_b,
+                     f"Side {known} penalises the {what} ({_penalty_text(f, keras)}) and side {other} does not: "
+                     f"the gradients differ by exactly {c:.6g}·w.", evidence,
+                     f"side {other}: add the same penalty, gradient {f:.6g}·w; or side {known}: remove the "
+                     f"regularizer from {', '.join(names)}")
+    ratio = f / g
+    near = [r for r in SIMPLE_RATIOS if abs(ratio / r - 1) < FIT]
+    if near:
+        r = near[0]
+        keras_fix = (f"side {known}: use keras.regularizers.L2({lam / r:.6g}) (= λ/{r:g}) on {', '.join(names)}"
+                     if keras else f"side {known}: divide its penalty by {r:g}")
+        other_fix = (f"side {other}: λ → {r:g}λ, i.e. penalty {f / 2:.6g}·Σw² with gradient {f:.6g}·w "
+                     f"(a NumPy update W·(1 − {f:.6g}·lr) − lr·dW)")
+        half = " (λΣw² against ½λΣw²)" if r == 2 else ""
+        return Cause("l2-convention", layer_a, layer_b,
+                     f"The {what}' gradients differ by exactly {c:.4g}·w: side {known}'s {_penalty_text(f, keras)} "
+                     f"has gradient {f:.4g}·w, side {other}'s penalty has gradient {g:.4g}·w — the same penalty "
+                     f"written with a factor of {r:g} between the conventions{half}.", evidence,
+                     f"{keras_fix}; or {other_fix}")
+    return Cause("weight-decay", layer_a, layer_b,
+                 f"The penalties on the {what} differ: side {known}'s gradient term is {f:.6g}·w, side {other}'s "
+                 f"{g:.6g}·w (a different λ).", evidence,
+                 f"make side {other}'s penalty gradient {f:.6g}·w, or side {known}'s {g:.6g}·w")
+
+
+def _penalty_text(f, keras):
+    return f"keras.regularizers.L2({f / 2:.6g}), i.e. λΣw² with λ = {f / 2:.6g}" if keras else f"penalty {f / 2:.6g}·Σw²"
+
+
+def constant_scale(ctx):
+    """Gradients (and the loss) of one side are a constant multiple of the other's: a loss scale."""
+    tensors = [(ta, a, b) for _, _, ta, _, a, b, _ in _tensors(ctx) if _diverged(ctx, ta)]
+    ratios = []
+    for ta, a, b in tensors:
+        bb = float(np.dot(b.ravel(), b.ravel()))
+        if bb == 0:
+            return []
+        r = float(np.dot(a.ravel(), b.ravel())) / bb
+        if r == 0 or np.linalg.norm(a - r * b) > FIT * np.linalg.norm(a):
+            return []
+        ratios.append(r)
+    ev = ctx.evaluations
+    loss_ratio = ev[0].loss_total / ev[1].loss_total if ev[1].loss_total else None
+    if not ratios and loss_ratio is None:
+        return []
+    r = float(np.median(ratios)) if ratios else loss_ratio
+    if ratios and (max(ratios) - min(ratios)) > FIT * abs(r):
+        return []
+    if not ratios and ctx.first.quantity != "loss":
+        return []
+    n = len(ctx.y)
+    summed = "A" if abs(r / n - 1) < FIT else "B" if abs(r * n - 1) < FIT else None
+    evidence = f"A/B = {r:.6g} on {len(ratios)} gradient tensors" if ratios else ""
+    if loss_ratio is not None:
+        evidence += f"{'; ' if evidence else ''}loss A/B = {loss_ratio:.6g}; N = {n}"
+    if summed:
+        return [Cause("loss-reduction", None, None,
+                      f"Side {summed}'s loss and gradients are N = {n} (the sample count) times the other's: it "
+                      "sums over the batch where the other takes the mean.", evidence,
+                      f"side {summed}: divide the summed loss and its gradient by the batch size "
+                      "(a mean over samples, as Keras' default reduction sum_over_batch_size)")]
+    if abs(r - 1) > FIT:
+        return [Cause("loss-reduction", None, None,
+                      f"Side A's loss and gradients are {r:.6g} times side B's: the losses are scaled differently.",
+                      evidence, "scale one side's loss so that both report the same objective")]
+    return []
+
+
+def non_finite(ctx):
+    row = ctx.first
+    side = row.nonfinite_side
+    where = row.layer_a if side == "A" else row.layer_b
+    what = f"{row.quantity} {where or ''}{'.' + row.param if row.param else ''}".strip()
+    return Cause("non-finite", row.layer_a, row.layer_b,
+                 f"Side {side} produced NaN or Inf at step {row.step} in {what}.",
+                 f"step {row.step}, side {side}, {what}: not finite",
+                 "lower the learning rate or check the loss for log(0) and overflow on that side")
+
+
+def input_scale(ctx):
+    xa, xb = (np.asarray(x) for x in ctx.inputs)
+    ra, rb = (float(xa.min()), float(xa.max())), (float(xb.min()), float(xb.max()))
+    scale = (ra[1] - ra[0]) / (rb[1] - rb[0]) if rb[1] != rb[0] else float("nan")
+    return Cause("input-scale", "input", "input",
+                 f"The two sides see different input values: A sees [{ra[0]:.4g}, {ra[1]:.4g}], "
+                 f"B sees [{rb[0]:.4g}, {rb[1]:.4g}].",
+                 f"input rel_error {ctx.first.rel_error:.3g}; range ratio A/B = {scale:.6g}",
+                 "give both sides the same input transform (--a-input / --b-input, a Caffe transform_param "
+                 "scale, or a .py spec's preprocess)")

@@ -1,0 +1,1 @@
+"""Caffe dialect: prototxt nets and solvers."""

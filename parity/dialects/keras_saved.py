@@ -1,0 +1,117 @@
+"""Saved Keras models: `.keras` archives, legacy `.h5` files and `.json` model configs.
+
+Loaded with Keras's safe mode and after a scan of the config: a Lambda layer (arbitrary
+Python) is refused before Keras sees the file, and nothing is unpickled.
+"""
+
+import json
+import zipfile
+
+from ..errors import SpecError
+from . import loader
+
+UNSAFE_CLASSES = {"Lambda"}
+
+
+@loader(".keras", ".h5", ".json")
+def load_saved(path):
+    config = _read_config(path)
+    unsafe = sorted(_classes(config) & UNSAFE_CLASSES)
+    if unsafe:
+        raise SpecError(f"holds a {', '.join(unsafe)} layer, which would run arbitrary Python code on load; "
+                        "parity refuses to deserialise it. Rebuild the model in a .py spec instead.", path=path)
+    from .keras_side import keras_side
+
+    return keras_side(path, _load(path, config), lambda dtype: _load(path, config, dtype))
+
+
+def _read_config(path):
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".keras":
+            with zipfile.ZipFile(path) as archive:
+                return json.loads(archive.read("config.json"))
+        if suffix == ".h5":
+            import h5py
+
+            with h5py.File(path, "r") as f:
+                raw = f.attrs.get("model_config")
+                if raw is None:
+                    raise SpecError("is an HDF5 file without a Keras model_config attribute.", path=path)
+                config = json.loads(raw if isinstance(raw, str) else raw.decode())
+                training = f.attrs.get("training_config")
+                if training is not None:
+                    config["__training_config__"] = json.loads(
+                        training if isinstance(training, str) else training.decode())
+                return config
+        return json.loads(path.read_text())
+    except SpecError:
+        raise
+    except (zipfile.BadZipFile, KeyError):
+        raise SpecError("is not a Keras archive (a zip file holding config.json).", path=path) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SpecError(f"does not hold a readable Keras config: {err}", path=path) from None
+    except OSError as err:
+        raise SpecError(f"cannot be read: {err}", path=path) from None
+
+
+def _classes(node):
+    found = set()
+    if isinstance(node, dict):
+        if isinstance(node.get("class_name"), str):
+            found.add(node["class_name"])
+        for value in node.values():
+            found |= _classes(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _classes(value)
+    return found
+
+
+def _retyped(node, dtype):
+    """The config with every float dtype (plain or DTypePolicy) replaced by `dtype`."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "dtype" and value in ("float32", "float64", "float16"):
+                out[key] = dtype
+            elif key == "dtype" and isinstance(value, dict) and value.get("class_name") == "DTypePolicy":
+                out[key] = {**value, "config": {**value.get("config", {}), "name": dtype}}
+            else:
+                out[key] = _retyped(value, dtype)
+        return out
+    if isinstance(node, list):
+        return [_retyped(v, dtype) for v in node]
+    return node
+
+
+def _load(path, config, dtype=None):
+    """The saved model as it is (dtype None), or rebuilt from its config computing in `dtype`."""
+    from ..engines.tf_import import quiet_import
+
+    quiet_import()
+    import keras
+
+    archive = path.suffix.lower() != ".json"
+    try:
+        if archive and dtype is None:
+            return keras.saving.load_model(path, safe_mode=True, compile=True)
+        model_config = {k: v for k, v in config.items() if k != "__training_config__"}
+        if dtype is not None:
+            model_config = _retyped(model_config, dtype)
+        model = keras.saving.deserialize_keras_object(model_config, safe_mode=True)
+        if not archive:
+            if not config.get("compile_config"):
+                raise SpecError("holds a model config without a training config (no optimizer or loss); save "
+                                "it with model.to_json() after model.compile(), or as a .keras file.", path=path)
+            model.compile_from_config(config["compile_config"])
+            return model
+        original = keras.saving.load_model(path, safe_mode=True, compile=True)
+        model.set_weights(original.get_weights())
+        optimizer = original.optimizer.__class__.from_config(original.optimizer.get_config())
+        model.compile(optimizer=optimizer, loss=original.loss)
+        return model
+    except SpecError:
+        raise
+    except Exception as err:
+        raise SpecError(f"cannot be loaded as a Keras model: {type(err).__name__}: {err}", path=path) from None

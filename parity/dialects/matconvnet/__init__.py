@@ -1,0 +1,1 @@
+"""MatConvNet dialect: simplenn init functions."""

@@ -1,0 +1,159 @@
+"""Real Keras 3 on TensorFlow: full batch, the model's own loss and optimizer, compiled steps.
+
+The objective is split as `Model.compute_loss` builds it: the compiled loss (data term) plus
+`model.losses` (regularisation term), each with its own gradient from one tape.
+"""
+
+import numpy as np
+
+from ..dialects.keras import leaf_layers, tensors
+from ..frameworks import keras as facts
+from .base import Engine, Evaluation
+
+
+class KerasEngine(Engine):
+    separates_terms = True
+
+    def __init__(self, model, optimizer, label, device=None):
+        from .tf_import import quiet_import
+
+        tf = quiet_import()
+
+        self.tf = tf
+        self.model = model
+        self.optimizer = optimizer
+        self.label = label
+        self.device = device
+        self.tensors = tensors(model)
+        self.dtype = model.dtype if isinstance(model.dtype, str) else str(model.dtype)
+        self.variables = {v.path: v for v in model.trainable_variables}
+        self._vars = [self.variables[t.key] for t in self.tensors]
+        self.dropout_disabled = _disable_dropout(model)
+        self.stage_names, aux = _stage_model(model)
+        self.loss_fn = _data_loss(model)
+        self.target = _target_kind(model)
+        self._last_grads = None
+        with self._on_device():
+            optimizer.build(self._vars)
+        self._evaluate = self._compile_evaluate(aux)
+        self._apply = tf.function(lambda grads: optimizer.apply(grads, self._vars))
+
+    def _on_device(self):
+        return self.tf.device(self.device) if self.device else _nullcontext()
+
+    def _compile_evaluate(self, aux):
+        tf, model, loss_fn = self.tf, self.model, self.loss_fn
+        variables = [v.value for v in self._vars]  # the tf.Variables: Keras wrappers break ZERO gradients
+        zero = tf.UnconnectedGradients.ZERO
+
+        @tf.function(reduce_retracing=True)
+        def run(x, y):
+            with tf.GradientTape(persistent=True) as tape:
+                outs = aux(x, training=True) if aux is not None else [model(x, training=True)]
+                outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+                data = tf.cast(loss_fn(y, outs[-1]), x.dtype)
+                penalties = [tf.cast(p, x.dtype) for p in model.losses]
+                reg = tf.add_n(penalties) if penalties else tf.zeros((), x.dtype)
+            g_data = tape.gradient(data, variables, unconnected_gradients=zero)
+            g_reg = tape.gradient(reg, variables, unconnected_gradients=zero)
+            del tape
+            return data, reg, g_data, g_reg, outs[:-1] if aux is not None else []
+
+        return run
+
+    def targets(self, y):
+        if self.target == "sparse":
+            return y.astype(np.int64)
+        units = int(self.model.output_shape[-1])
+        if self.target == "binary" or units == 1:
+            return y.astype(self.dtype).reshape(-1, 1)
+        return np.eye(units, dtype=self.dtype)[y]
+
+    def get_weights(self):
+        return {t.key: self.variables[t.key].numpy() for t in self.tensors}
+
+    def set_weights(self, weights):
+        for key, value in weights.items():
+            var = self.variables[key]
+            var.assign(np.asarray(value, dtype=var.dtype).reshape(var.shape))
+
+    def evaluate(self, x, y):
+        with self._on_device():
+            data, reg, g_data, g_reg, acts = self._evaluate(self.tf.constant(x, self.dtype),
+                                                             self.tf.constant(self.targets(y)))
+        self._last_grads = [a + b for a, b in zip(g_data, g_reg)]
+        keys = [t.key for t in self.tensors]
+        gd = {k: g.numpy() for k, g in zip(keys, g_data)}
+        gr = {k: g.numpy() for k, g in zip(keys, g_reg)}
+        return Evaluation(
+            loss_total=float(data) + float(reg), loss_data=float(data), loss_reg=float(reg),
+            grads_total={k: gd[k] + gr[k] for k in keys}, grads_data=gd, grads_reg=gr,
+            activations=list(zip(self.stage_names, (a.numpy() for a in acts))) if self.stage_names else None,
+        )
+
+    def evaluate_loss(self, x, y):
+        with self._on_device():
+            data, reg, *_ = self._evaluate(self.tf.constant(x, self.dtype), self.tf.constant(self.targets(y)))
+        return float(data) + float(reg)
+
+    def update(self, lr=None):
+        with self._on_device():
+            self._apply(self._last_grads)
+
+    def current_lr(self):
+        return float(np.asarray(self.optimizer.learning_rate))
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _disable_dropout(model):
+    """Unshared random masks would make any two runs differ: parity trains with dropout off."""
+    names = []
+    for layer in leaf_layers(model):
+        if layer.__class__.__name__.endswith("Dropout") and getattr(layer, "rate", 0):
+            layer.rate = 0.0
+            names.append(layer.name)
+    return names
+
+
+def _stage_model(model):
+    """A model whose outputs are each stage's end: the layer just before the next parameterised one."""
+    import keras
+
+    layers = leaf_layers(model)
+    with_params = [i for i, layer in enumerate(layers) if layer.trainable_weights]
+    if not with_params:
+        return [], None
+    ends = [nxt - 1 for nxt in with_params[1:]] + [len(layers) - 1]
+    try:
+        outputs = [layers[i].output for i in ends] + [model.output]
+        return [layers[i].name for i in ends], keras.Model(model.input, outputs)
+    except Exception:
+        return [], None  # subclassed or nested models expose no symbolic outputs
+
+
+def _data_loss(model):
+    """The compiled loss alone, as Model.compute_loss adds it before `model.losses`."""
+    compiled = getattr(model, "_compile_loss", None)
+    if compiled is not None:
+        return lambda y, pred: compiled(y, pred)
+    import keras
+
+    fn = keras.losses.get(model.loss)
+    return lambda y, pred: keras.ops.mean(fn(y, pred))
+
+
+def _target_kind(model):
+    loss = model.loss
+    name = loss if isinstance(loss, str) else type(loss).__name__
+    if name in facts.SPARSE_LOSSES or getattr(loss, "__name__", "") in facts.SPARSE_LOSSES:
+        return "sparse"
+    if "binary" in str(name).lower():
+        return "binary"
+    return "onehot"

@@ -1,0 +1,253 @@
+"""`parity check`: load both specs, give them the same weights and samples, step them together,
+compare every tensor at every step, and diagnose the first divergence.
+"""
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from . import data, dialects
+from .compare import RTOL, Row, Tolerance, first_diverged, judge, noise_of, pair_precision, rel_error, step_pairs
+from .diagnose import Context, diagnose, dtype_cause
+from .diagnose.spec_diff import differences
+from .errors import UsageError
+from .weights import from_canonical, match, parse_weights_mode, starting_weights
+
+
+@dataclass
+class Options:
+    data: str | None = None
+    samples: int | None = None
+    steps: int = 10
+    weights: str = "seed:0"
+    optimizer: str = "spec"
+    lr: float = 0.01
+    dtype: str = "float32"
+    device: str = "auto"
+    rtol: float | None = None
+    atol: float | None = None
+    a_input: str | None = None
+    b_input: str | None = None
+
+
+@dataclass
+class Result:
+    status: str
+    steps_run: int
+    first: Row | None
+    causes: list
+    spec_differences: list
+    rows_at_first: list
+    history: list  # per step: {row ident: (label, rel_error, tolerance)}
+    sides: dict
+    notes: list = field(default_factory=list)
+    losses: list = field(default_factory=list)  # per step: (loss A, loss B)
+
+
+def run_check(spec_a, spec_b, opts, progress=None):
+    _validate(opts)
+    side_a, side_b = dialects.load(spec_a), dialects.load(spec_b)
+    classes = side_a.num_classes or side_b.num_classes
+    samples = data.select(data.load(opts.data, [side_a.input_shape, side_b.input_shape], classes), opts.samples)
+    for label, side in (("side A", side_a), ("side B", side_b)):
+        data.check_labels(samples, side.num_classes, f"{label} ({side.path})")
+    inputs = [_side_input(samples, side, override, option)
+              for side, override, option in ((side_a, opts.a_input, "--a-input"), (side_b, opts.b_input, "--b-input"))]
+    device = _device(opts.device)
+    run = _Pass(side_a, side_b, inputs, samples, opts, device, progress)
+    result = run.execute(noise=False)
+    if result.first is not None and run.can_measure_noise(result.first):
+        measured = _Pass(side_a, side_b, inputs, samples, opts, device, progress, names=run.names).execute(noise=True)
+        if measured.first is None:
+            measured.causes = [dtype_cause(result.first)]
+            measured.notes.append(
+                f"the first float32 difference (step {result.first.step}, {result.first.quantity}, rel_error "
+                f"{result.first.rel_error:.3g}) is within the noise measured by rerunning each side in float64; "
+                "the tolerance was raised to that noise per tensor")
+        else:
+            measured.notes.append("float32 noise was measured by rerunning each side in float64 and used as the "
+                                  "tolerance where it exceeded the default")
+        result = measured
+    result.spec_differences = differences(side_a.description, side_b.description)
+    result.sides = {label: {"spec": s.path, "dialect": s.dialect, "input": inp.describe(samples),
+                            "notes": s.notes + inp.notes}
+                    for label, s, inp in (("A", side_a, inputs[0]), ("B", side_b, inputs[1]))}
+    result.sides["samples"] = {"source": samples.source, "count": int(len(samples.y)),
+                               "fingerprint": samples.fingerprint}
+    return result
+
+
+def _validate(opts):
+    if opts.steps < 0:
+        raise UsageError(f"--steps must be 0 or more; received {opts.steps}.")
+    opts.weights = parse_weights_mode(opts.weights)
+    for name in ("rtol", "atol"):
+        value = getattr(opts, name)
+        if value is not None and not value >= 0:
+            raise UsageError(f"--{name} must be a non-negative number; received {value}.")
+    if not opts.lr > 0:
+        raise UsageError(f"--lr must be positive; received {opts.lr}.")
+
+
+@dataclass
+class _Input:
+    x: np.ndarray  # the side's own layout, transformed, float64
+    transform: object
+    notes: list
+
+    def describe(self, samples):
+        if self.transform is None:
+            return f"[{self.x.min():.4g}, {self.x.max():.4g}] (the spec's own preprocess)"
+        lo, hi = self.transform.value_range(samples)
+        return f"[{lo:.4g}, {hi:.4g}] ({self.transform.name})"
+
+
+def _side_input(samples, side, override, option):
+    x = data.for_side(samples.x, side.input_shape)
+    if override is not None:
+        transform = data.parse_transform(override, option)
+    elif side.preprocess is not None:
+        try:
+            out = np.asarray(side.preprocess(x.astype(np.float64)), dtype=np.float64)
+        except Exception as err:
+            from .errors import SpecError
+
+            raise SpecError(f"preprocess(x) raised {type(err).__name__}: {err}", path=side.path) from None
+        return _Input(out.reshape(x.shape), None, ["input through the spec's own preprocess(x)"])
+    else:
+        transform = data.default_transform(samples)
+    return _Input(transform.apply(x, np.float64), transform, [])
+
+
+def _device(device):
+    if device not in ("auto", "cpu", "gpu"):
+        raise UsageError(f"--device: expected auto, cpu or gpu; received {device!r}.")
+    if device == "auto":
+        return None
+    from .engines.tf_import import quiet_import
+
+    tf = quiet_import()
+
+    if device == "gpu":
+        if not tf.config.list_physical_devices("GPU"):
+            raise UsageError("--device gpu: TensorFlow sees no GPU on this machine; use --device cpu or auto.")
+        return "/GPU:0"
+    return "/CPU:0"
+
+
+class _Pass:
+    """One run of both sides over all steps; with `noise`, each float32 side also runs in float64."""
+
+    def __init__(self, side_a, side_b, inputs, samples, opts, device, progress, names=None):
+        self.sides, self.inputs, self.samples = (side_a, side_b), inputs, samples
+        self.opts, self.device, self.progress = opts, device, progress
+        self.names = names  # reported names by position, fixed by the first pass
+
+    def _engine(self, side, label, dtype):
+        sgd_lr = self.opts.lr if self.opts.optimizer == "sgd" else None
+        engine = side.make_engine(label, dtype, self.device, sgd_lr)
+        if self.names is not None and label in self.names:
+            tensor_names, stage_names = self.names[label]
+            engine.tensors = [replace(t, layer=n[0], key=t.key, by_key=n[1]) if not t.by_key else t
+                              for t, n in zip(engine.tensors, tensor_names)]
+            if getattr(engine, "stage_names", None):
+                engine.stage_names = stage_names
+        return engine
+
+    def can_measure_noise(self, first):
+        return (self.precision == "float32" and self.opts.rtol is None and first.quantity != "structure"
+                and first.nonfinite_side is None and not (first.quantity == "activation" and first.index == -1))
+
+    def execute(self, noise):
+        opts = self.opts
+        eng = [self._engine(s, label, opts.dtype) for s, label in zip(self.sides, "AB")]
+        self.precision = pair_precision(eng[0].dtype, eng[1].dtype)
+        if self.names is None:
+            self.names = {label: ([(t.layer, t.by_key) for t in e.tensors], list(getattr(e, "stage_names", [])))
+                          for label, e in zip("AB", eng)}
+        tolerance = Tolerance(opts.rtol if opts.rtol is not None else RTOL[self.precision], opts.atol or 0.0,
+                              opts.rtol is not None)
+        matches, mismatch = match(eng[0].tensors, eng[1].tensors)
+        empty = Result("diverged", 0, None, [], [], [], [], {})
+        if mismatch is not None:
+            from .diagnose.structure import structure_row_and_cause
+
+            row, cause = structure_row_and_cause(mismatch)
+            empty.first, empty.causes, empty.rows_at_first = row, [cause], [row]
+            return empty
+        start = starting_weights(opts.weights, matches, eng[0].get_weights(), eng[1].get_weights())
+        twins = [self._engine(s, label, "float64") if noise and e.dtype == "float32" else None
+                 for s, label, e in zip(self.sides, "AB", eng)]
+        _set_start(eng[0], matches, start, "a")
+        _set_start(eng[1], matches, start, "b")
+        pair_engines = [t or e for t, e in zip(twins, eng)]  # the float64 pair, where noise is measured
+        tw_matches = match(pair_engines[0].tensors, pair_engines[1].tensors)[0] if any(twins) else None
+        for t, which in zip(twins, "ab"):
+            if t is not None:
+                _set_start(t, tw_matches, start, which)
+        compare_reg = all(s.description.penalties() for s in self.sides)
+        mode = "terms" if eng[0].separates_terms and eng[1].separates_terms else "full"
+        xs = [inp.x for inp in self.inputs]
+        y = self.samples.y
+        result = Result("parity", 0, None, [], [], [], [], {})
+        input_row = Row(0, "activation", -1, "input", "input", None,
+                        rel_error(xs[0].reshape(len(y), -1), xs[1].reshape(len(y), -1)), tolerance.rtol)
+        for step in range(opts.steps + 1):
+            evs = [e.evaluate(x, y) for e, x in zip(eng, xs)]
+            weights = [e.get_weights() for e in eng]
+            pairs = step_pairs(matches, *weights, *evs, mode, compare_reg)
+            measured = None
+            if any(twins):
+                tw_evs = [e.evaluate(x, y) for e, x in zip(pair_engines, xs)]
+                tw_weights = [e.get_weights() for e in pair_engines]
+                measured = noise_of(pairs, step_pairs(tw_matches, *tw_weights, *tw_evs, mode, compare_reg))
+            rows = judge(step, pairs, tolerance, measured)
+            if step == 0:
+                rows.insert(0, input_row)
+            result.history.append({r.ident: (_label(r), r.rel_error, r.tolerance) for r in rows})
+            result.losses.append((evs[0].loss_total, evs[1].loss_total))
+            result.steps_run = step
+            if result.first is None:
+                first = first_diverged(rows)
+                if first is not None:
+                    result.status, result.first, result.rows_at_first = "diverged", first, rows
+                    ctx = Context(step, first, rows, self.sides, eng, evs, weights, matches, xs, y, mode)
+                    result.causes = diagnose(ctx)
+            if any(r.nonfinite_side for r in rows):
+                break  # nothing after a NaN is worth comparing
+            if step < opts.steps:
+                lrs = self._rates(eng)
+                for e, lr in zip(eng, lrs):
+                    e.update(lr)
+                for e, lr in zip(twins, lrs):
+                    if e is not None:
+                        e.update(lr)
+            if self.progress:
+                self.progress(step, opts.steps)
+        return result
+
+    def _rates(self, eng):
+        """Per side, the rate its next update uses; an adapter takes the other side's (contract)."""
+        own = [e.current_lr() for e in eng]
+        if self.opts.optimizer == "sgd":
+            return [self.opts.lr, self.opts.lr]
+        rates = []
+        for i, e in enumerate(eng):
+            other = own[1 - i]
+            rates.append(own[i] if own[i] is not None else (other if other is not None else self.opts.lr))
+        return rates
+
+
+def _set_start(engine, matches, start, which):
+    weights = {}
+    for m in matches:
+        for t in (m.a if which == "a" else m.b):
+            weights[t.key] = from_canonical(start[(m.index, t.role)], t.layout)
+    engine.set_weights(weights)
+
+
+def _label(row):
+    name = row.layer_a or row.layer_b or row.quantity
+    extra = f".{row.param}" if row.param else ""
+    term = f" ({row.term})" if row.term else ""
+    return f"{row.quantity} {name}{extra}{term}"
