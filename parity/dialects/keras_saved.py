@@ -95,7 +95,7 @@ def _load(path, config, dtype=None):
     archive = path.suffix.lower() != ".json"
     try:
         if archive and dtype is None:
-            return keras.saving.load_model(path, safe_mode=True, compile=True)
+            return _load_archive(path, config)
         model_config = {k: v for k, v in config.items() if k != "__training_config__"}
         if dtype is not None:
             model_config = _retyped(model_config, dtype)
@@ -106,7 +106,7 @@ def _load(path, config, dtype=None):
                                 "it with model.to_json() after model.compile(), or as a .keras file.", path=path)
             model.compile_from_config(config["compile_config"])
             return model
-        original = keras.saving.load_model(path, safe_mode=True, compile=True)
+        original = _load_archive(path, config)
         model.set_weights(original.get_weights())
         optimizer = original.optimizer.__class__.from_config(original.optimizer.get_config())
         model.compile(optimizer=optimizer, loss=original.loss)
@@ -115,3 +115,31 @@ def _load(path, config, dtype=None):
         raise
     except Exception as err:
         raise SpecError(f"cannot be loaded as a Keras model: {type(err).__name__}: {err}", path=path) from None
+
+
+def _load_archive(path, config):
+    import keras
+
+    if path.suffix.lower() != ".h5":
+        return keras.saving.load_model(path, safe_mode=True, compile=True)
+    # Keras 3 cannot recompile a legacy .h5 whose loss was saved as a function name ("mse"):
+    # rebuild the compile step from the file's own training_config.
+    model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    training = config.get("__training_config__")
+    if not training:
+        raise SpecError("holds a model without a training config (no optimizer or loss); save it after "
+                        "model.compile().", path=path)
+    optimizer = keras.optimizers.deserialize(training["optimizer_config"])
+    model.compile(optimizer=optimizer, loss=_loss_name(training.get("loss")))
+    return model
+
+
+def _loss_name(loss):
+    """A saved loss: a plain name, or a serialised function / Loss object."""
+    if isinstance(loss, dict) and loss.get("class_name") == "function":
+        return loss["config"]
+    if isinstance(loss, dict):
+        import keras
+
+        return keras.losses.deserialize(loss)
+    return loss

@@ -132,8 +132,12 @@ def _stage_model(model):
         return [], None
     ends = [nxt - 1 for nxt in with_params[1:]] + [len(layers) - 1]
     try:
-        outputs = [layers[i].output for i in ends] + [model.output]
-        return [layers[i].name for i in ends], keras.Model(model.input, outputs)
+        try:
+            inputs, final = model.input, model.output
+        except AttributeError:  # a Sequential is never called as a whole: its first and last layers say it
+            inputs, final = layers[0].input, layers[-1].output
+        outputs = [layers[i].output for i in ends] + [final]
+        return [layers[i].name for i in ends], keras.Model(inputs, outputs)
     except Exception:
         return [], None  # subclassed or nested models expose no symbolic outputs
 
