@@ -5,7 +5,7 @@ import re
 import numpy as np
 
 from ...errors import SpecError
-from .mvalues import MAX_ELEMENTS, describe, is_numeric, to_array
+from .mvalues import MAX_CELL, MAX_ELEMENTS, describe, is_numeric, to_array
 
 _SPEC = re.compile(r"%([-+ 0#]*)(\d*)(?:\.(\d*))?([diouxXfeEgGcs%])")
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "r": "\r", "a": "\a", "b": "\b",
@@ -25,8 +25,8 @@ def _flatten(args):
             items.append(a)
         elif is_numeric(a):
             arr = to_array(a)
-            if arr.size > MAX_ELEMENTS:
-                raise SpecError("too much data for sprintf")
+            if arr.size + len(items) > MAX_CELL:  # each is formatted in Python
+                raise SpecError(f"more than {MAX_CELL} values to format")
             items.extend(float(x) for x in arr.ravel(order="F"))
         else:
             raise SpecError(f"sprintf cannot format a {describe(a)}")

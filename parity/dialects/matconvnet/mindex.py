@@ -11,8 +11,19 @@ import numpy as np
 
 from ...errors import SpecError
 from .mvalues import (
-    ArraySpec, MCell, MStruct, check_size, class_name, describe, empty, is_empty_matrix,
-    is_numeric, shape_of, simplify, to_array,
+    ArraySpec,
+    MCell,
+    MStruct,
+    check_cell,
+    check_size,
+    class_name,
+    describe,
+    empty,
+    is_empty_matrix,
+    is_numeric,
+    shape_of,
+    simplify,
+    to_array,
 )
 
 
@@ -97,11 +108,17 @@ def index(value, brace, args):
     if brace:
         if not isinstance(value, MCell):
             raise SpecError(f"'{{}}' indexing needs a cell, got a {describe(value)}")
-        return [value[p] for p in _selection_1d(len(value), args)]
+        pos = _selection_1d(len(value), args)
+        check_cell(len(pos))
+        return [value[p] for p in pos]
     if isinstance(value, MCell):
-        return [MCell(value[p] for p in _selection_1d(len(value), args))]
+        pos = _selection_1d(len(value), args)
+        check_cell(len(pos))
+        return [MCell(value[p] for p in pos)]
     if isinstance(value, str):
-        return ["".join(value[p] for p in _selection_1d(len(value), args))]
+        pos = _selection_1d(len(value), args)
+        check_size(len(pos), "a string")
+        return ["".join(value[p] for p in pos)]
     if isinstance(value, MStruct):
         for arg, e in zip(args, extents((1, 1), max(len(args), 1))):
             _check_bounds(positions(arg, e)[0], e)
@@ -116,6 +133,7 @@ def _index_numeric(a, args):
     sels = [positions(arg, e) for arg, e in zip(args, ext)]
     for (pos, _), e in zip(sels, ext):
         _check_bounds(pos, e)
+    check_size(int(np.prod([len(pos) for pos, _ in sels], dtype=object)), "an index result")
     if len(args) == 1:
         pos, ishape = sels[0]
         out = a.ravel(order="F")[pos]
@@ -156,7 +174,7 @@ def cell_slot(cur, args):
     if len(pos) != 1:
         raise SpecError(f"'{{...}} =' must name one cell element, not {len(pos)}")
     p = int(pos[0])
-    check_size(p + 1, "a cell")
+    check_cell(p + 1)
     new = MCell(cur)
     new.extend(empty() for _ in range(p + 1 - len(new)))
     return new, p
@@ -185,8 +203,10 @@ def assign_paren(cur, args, rhs):
         if not isinstance(rhs, MStruct):
             raise SpecError(f"cannot assign a {describe(rhs)} into a struct")
         return rhs
-    if isinstance(cur, str) or isinstance(rhs, str):
+    if isinstance(cur, str):
         raise SpecError("assigning into parts of text is not supported")
+    if isinstance(rhs, str):
+        raise SpecError(f"cannot assign text into a {describe(cur) if cur is not None else 'new array'}")
     if not is_numeric(rhs):
         raise SpecError(f"cannot assign a {describe(rhs)} into a numeric array "
                         f"(a cell element is set with c{{i}} = value)")
@@ -208,7 +228,7 @@ def _assign_cell(cell, args, rhs):
     if len(rhs) not in (1, len(pos)):
         raise SpecError(f"assigning {len(rhs)} cells to {len(pos)} positions")
     if pos.size:
-        check_size(int(pos.max()) + 1, "a cell")
+        check_cell(max(int(pos.max()) + 1, len(pos)))
         cell.extend(empty() for _ in range(int(pos.max()) + 1 - len(cell)))
     for i, p in enumerate(pos):
         cell[p] = rhs[0] if len(rhs) == 1 else rhs[i]

@@ -10,8 +10,20 @@ import numpy as np
 
 from ...errors import SpecError
 from .mvalues import (
-    ArraySpec, MCell, MStruct, check_size, class_name, describe, empty, is_empty_matrix,
-    is_numeric, scalar, simplify, to_array,
+    MAX_ELEMENTS,
+    ArraySpec,
+    MCell,
+    MStruct,
+    check_cell,
+    check_size,
+    class_name,
+    describe,
+    empty,
+    is_empty_matrix,
+    is_numeric,
+    scalar,
+    simplify,
+    to_array,
 )
 
 _ELEMENTWISE = {
@@ -27,7 +39,9 @@ _LOGIC = {"&": np.logical_and, "|": np.logical_or}
 
 def _operand(v, op):
     if isinstance(v, str):
-        raise SpecError(f"'{op}' on text is not supported (compare text with strcmp)")
+        if op in _COMPARE:
+            raise SpecError(f"'{op}' on text is not supported; compare text with strcmp")
+        raise SpecError(f"'{op}' on text is not supported")
     if not is_numeric(v):
         raise SpecError(f"'{op}' is not defined for a {class_name(v)}")
     return to_array(v)
@@ -39,7 +53,7 @@ def _float(a, other):
     return a.astype(dtype, copy=False)
 
 
-def _expand(a, b, op):
+def expand(a, b, op):
     """Pad both to the same number of dims at the end, as MATLAB aligns them."""
     n = max(a.ndim, b.ndim)
     a = a.reshape(a.shape + (1,) * (n - a.ndim))
@@ -65,7 +79,7 @@ def binary(op, left, right):
     a, b = _operand(left, op), _operand(right, op)
     with np.errstate(all="ignore"):
         if op in _COMPARE or op in _LOGIC:
-            a, b = _expand(a, b, op)
+            a, b = expand(a, b, op)
             if op in _LOGIC:
                 _no_nan(a, b, op)
             return simplify((_COMPARE.get(op) or _LOGIC[op])(a, b))
@@ -78,6 +92,8 @@ def binary(op, left, right):
                 raise SpecError(f"'*' needs inner dims to agree, got {_dims(a.shape)} "
                                 f"and {_dims(b.shape)}")
             check_size(a.shape[0] * b.shape[1], "the result of '*'")
+            if a.shape[0] * a.shape[1] * b.shape[1] > 10 * MAX_ELEMENTS:
+                raise SpecError("'*' of arrays this large is more work than parity does")
             return simplify(a @ b)
         if op == "^" and (a.size != 1 or b.size != 1):
             raise SpecError("matrix power '^' of an array is not supported; use '.^'")
@@ -86,7 +102,7 @@ def binary(op, left, right):
         if op == "/" and b.size != 1:
             raise SpecError("matrix right division '/' by an array is not supported; use './'")
         fn = _ELEMENTWISE[{"*": ".*", "/": "./", "\\": ".\\", "^": ".^"}.get(op, op)]
-        a, b = _expand(a, b, op)
+        a, b = expand(a, b, op)
         if fn is np.power:
             base, exp = np.broadcast_arrays(a, b)
             if np.any((base < 0) & (exp != np.round(exp))):
@@ -183,22 +199,22 @@ def colon(start, step, stop):
 
 def concat(rows, cell=False):
     """`[ ... ]` (cell=False) or `{ ... }` (cell=True) of rows of values."""
+    values = [v for row in rows for v in row]
     if cell:
-        items = [v for row in rows for v in row]
         if any(len(row) > 1 for row in rows) and len(rows) > 1:
             raise SpecError("2-D cell arrays are not supported; use a 1-D cell")
-        return MCell(items)
-    values = [v for row in rows for v in row]
+        check_cell(len(values))
+        return MCell(values)
     if any(isinstance(v, MCell) for v in values):
         if len([r for r in rows if r]) > 1 and any(len(r) > 1 for r in rows):
             raise SpecError("2-D cell arrays are not supported; use a 1-D cell")
+        check_cell(sum(len(v) if isinstance(v, MCell) else 1 for v in values))
         out = MCell()
         for v in values:
             if isinstance(v, MCell):
                 out.extend(v)
             elif not is_empty_matrix(v):
                 out.append(v)  # [c, x] with c a cell makes x one more element
-        check_size(len(out), "a cell")
         return out
     values = [v for v in values if not is_empty_matrix(v)]
     if not values:
@@ -217,9 +233,8 @@ def concat(rows, cell=False):
             raise SpecError("mixing text and numbers in '[ ]' is not supported")
         if sum(any(isinstance(v, str) and v for v in row) for row in rows) > 1:
             raise SpecError("char matrices are not supported; join text in one row")
-        joined = "".join(values)
-        check_size(len(joined), "a string")
-        return joined
+        check_size(sum(len(v) for v in values), "a string")
+        return "".join(values)
     return _concat_numeric(rows)
 
 
@@ -251,3 +266,29 @@ def _join(arrays, axis):
     else:
         dtype = np.float64
     return np.concatenate([a.astype(dtype, copy=False) for a in arrays], axis=axis)
+
+
+def switch_matches(subject, option):
+    """Whether a `case` option selects the `switch` subject: equal text or equal numbers."""
+    if isinstance(subject, str) or isinstance(option, str):
+        return isinstance(subject, str) and isinstance(option, str) and subject == option
+    if not is_numeric(option) or to_array(option).size != 1:
+        return False
+    return scalar(subject) == scalar(option)
+
+
+def loop_values(value):
+    """What `for x = value` gives x in turn: the columns of value (cells as 1x1 cells)."""
+    if isinstance(value, MCell):
+        return (MCell([x]) for x in value)
+    if isinstance(value, str):
+        return iter(value)
+    if isinstance(value, MStruct):
+        return iter([value])
+    if isinstance(value, ArraySpec):
+        raise SpecError("cannot loop over a randn/rand placeholder: its values are not drawn")
+    a = to_array(value)
+    if a.size == 0:
+        return iter(())
+    columns = a.reshape(a.shape[0], -1, order="F")
+    return (simplify(columns[:, j:j + 1]) for j in range(columns.shape[1]))

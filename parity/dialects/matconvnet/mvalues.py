@@ -18,15 +18,22 @@ and `0.05*ones(1,3)` must concatenate); arrays above MAX_ELEMENTS are refused. S
 arrays, 2-D cells, char matrices, integer classes and complex numbers are not values here.
 """
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...errors import SpecError
 
-# Materialised arrays, cells and strings stay below this many elements; randn shapes are
-# unbounded because nothing is allocated for them.
+# Materialised arrays and strings stay below MAX_ELEMENTS elements, cells below MAX_CELL,
+# and one run allocates at most MAX_TOTAL_ELEMENTS in all, so that a loop of big
+# allocations ends quickly too. randn shapes are unbounded: nothing is allocated for them.
 MAX_ELEMENTS = 10_000_000
+MAX_CELL = 100_000
+MAX_TOTAL_ELEMENTS = 100_000_000
+
+# Elements allocated so far by the run in progress (a one-item list), or None outside one.
+allocated = ContextVar("matconvnet_allocated", default=None)
 
 
 class MStruct(dict):
@@ -130,12 +137,23 @@ def is_numeric(v):
     return isinstance(v, (float, int, bool, np.ndarray, np.floating, np.bool_))
 
 
-def check_size(n, what="array"):
-    if n > MAX_ELEMENTS:
+def check_size(n, what="array", limit=MAX_ELEMENTS):
+    """Refuse to build `what` of n elements if it is too big; count it otherwise."""
+    if n > limit:
         raise SpecError(
             f"{what} of {n} elements is larger than parity materialises "
-            f"(at most {MAX_ELEMENTS}; randn/rand placeholders have no limit)"
+            f"(at most {limit}; randn/rand placeholders have no limit)"
         )
+    total = allocated.get()
+    if total is not None:
+        total[0] += n
+        if total[0] > MAX_TOTAL_ELEMENTS:
+            raise SpecError(f"the file allocates more than {MAX_TOTAL_ELEMENTS} elements "
+                            f"in all; parity stops here")
+
+
+def check_cell(n):
+    check_size(n, "a cell", MAX_CELL)
 
 
 def to_array(v, what="value"):
