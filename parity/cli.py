@@ -56,7 +56,7 @@ def main():
 @click.option("--lr", type=float, default=0.01, show_default=True, help="Learning rate for --optimizer sgd.")
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), default="auto", show_default=True)
-@click.option("--rtol", type=float, default=None, help="Relative tolerance (default 1e-5 at float32, 1e-10 at float64).")
+@click.option("--rtol", type=float, default=None, help="Relative tolerance (default 1e-5 float32, 1e-10 float64).")
 @click.option("--atol", type=float, default=None, help="Absolute tolerance on the largest element difference.")
 @click.option("--a-input", default=None, help="Side A's input transform: raw, unit, scale=X, mean=X.")
 @click.option("--b-input", default=None, help="Side B's input transform.")
@@ -122,15 +122,24 @@ class _progress:
 
 @main.command()
 @click.argument("spec")
+@click.option("--format", "fmt", type=click.Choice(["text", "toml"]), default="text", show_default=True,
+              help="toml: the neutral description, runnable as a .toml spec.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-def show(spec, debug):
+def show(spec, fmt, debug):
     """Print SPEC as parity understands it, every framework default made explicit."""
 
     def run():
         from . import dialects
+
+        description = dialects.load(spec).description
+        if fmt == "toml":
+            from .spec.toml_io import dumps
+
+            click.echo(dumps(description), nl=False)
+            return
         from .report.console import render_description
 
-        render_description(_console(), dialects.load(spec).description)
+        render_description(_console(), description)
 
     _guarded(run, debug)
 

@@ -105,7 +105,8 @@ def load(spec, input_shapes, num_classes):
         return _read_npz(path, str(path))
     if suffix in (".h5", ".hdf5"):
         return _read_h5(path)
-    raise DataError(f"--data: {spec}: expected a .npz or .h5 file with x and y, a folder of MNIST IDX files, or random[:N].")
+    raise DataError(f"--data: {spec}: expected a .npz or .h5 file with x and y, a folder of MNIST IDX files, "
+                    "or random[:N].")
 
 
 def select(samples, count):

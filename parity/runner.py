@@ -48,7 +48,10 @@ def run_check(spec_a, spec_b, opts, progress=None):
     _validate(opts)
     side_a, side_b = dialects.load(spec_a), dialects.load(spec_b)
     classes = side_a.num_classes or side_b.num_classes
-    samples = data.select(data.load(opts.data, [side_a.input_shape, side_b.input_shape], classes), opts.samples)
+    stored = [_stored_shape(s) for s in (side_a, side_b) if not s.rebind]
+    samples = data.select(data.load(opts.data, stored or [(28, 28, 1)], classes), opts.samples)
+    # A Caffe Data layer takes the samples' own shape: translate such a spec again now that it is known.
+    side_a, side_b = (s.rebind(_sample_shape(samples, s)) if s.rebind else s for s in (side_a, side_b))
     for label, side in (("side A", side_a), ("side B", side_b)):
         data.check_labels(samples, side.num_classes, f"{label} ({side.path})")
     inputs = [_side_input(samples, side, override, option)
@@ -94,6 +97,7 @@ class _Input:
     x: np.ndarray  # the side's own layout, transformed, float64
     transform: object
     notes: list
+    stored: np.ndarray = None  # the same values in the samples' stored layout, to compare the sides
 
     def describe(self, samples):
         if self.transform is None:
@@ -102,10 +106,31 @@ class _Input:
         return f"[{lo:.4g}, {hi:.4g}] ({self.transform.name})"
 
 
+def _stored_shape(side):
+    """A side's per-sample input shape as samples are stored: (H, W, C) or flat."""
+    shape = tuple(side.input_shape)
+    if side.input_layout == "chw" and len(shape) == 3:
+        return (shape[1], shape[2], shape[0])
+    return shape
+
+
+def _sample_shape(samples, side):
+    stored = samples.x.shape[1:]
+    if side.input_layout != "chw":
+        return stored
+    if len(stored) == 2:
+        return (1, *stored)
+    return (stored[2], stored[0], stored[1]) if len(stored) == 3 else stored
+
+
 def _side_input(samples, side, override, option):
-    x = data.for_side(samples.x, side.input_shape)
+    x = data.for_side(samples.x, side.input_shape, side.input_layout)
     if override is not None:
         transform = data.parse_transform(override, option)
+    elif side.transform is not None:  # a Caffe Data layer: its own transform_param and nothing else
+        transform = data.InputTransform(scale=side.transform["scale"], mean=side.transform["mean"],
+                                        name=f"transform_param scale={side.transform['scale']:g}, "
+                                             f"mean={side.transform['mean']:g}")
     elif side.preprocess is not None:
         try:
             out = np.asarray(side.preprocess(x.astype(np.float64)), dtype=np.float64)
@@ -113,10 +138,11 @@ def _side_input(samples, side, override, option):
             from .errors import SpecError
 
             raise SpecError(f"preprocess(x) raised {type(err).__name__}: {err}", path=side.path) from None
-        return _Input(out.reshape(x.shape), None, ["input through the spec's own preprocess(x)"])
+        return _Input(out.reshape(x.shape), None, ["input through the spec's own preprocess(x)"],
+                      out.reshape(len(x), -1))
     else:
         transform = data.default_transform(samples)
-    return _Input(transform.apply(x, np.float64), transform, [])
+    return _Input(transform.apply(x, np.float64), transform, [], transform.apply(samples.x, np.float64))
 
 
 def _device(device):
@@ -145,7 +171,7 @@ class _Pass:
 
     def _engine(self, side, label, dtype):
         sgd_lr = self.opts.lr if self.opts.optimizer == "sgd" else None
-        engine = side.make_engine(label, dtype, self.device, sgd_lr)
+        engine = side.make_engine(label, dtype, self.device, sgd_lr, self.opts.lr)
         if self.names is not None and label in self.names:
             tensor_names, stage_names = self.names[label]
             engine.tensors = [replace(t, layer=n[0], key=t.key, by_key=n[1]) if not t.by_key else t
@@ -190,8 +216,8 @@ class _Pass:
         xs = [inp.x for inp in self.inputs]
         y = self.samples.y
         result = Result("parity", 0, None, [], [], [], [], {})
-        input_row = Row(0, "activation", -1, "input", "input", None,
-                        rel_error(xs[0].reshape(len(y), -1), xs[1].reshape(len(y), -1)), tolerance.rtol)
+        stored = [inp.stored.reshape(len(y), -1) for inp in self.inputs]
+        input_row = Row(0, "activation", -1, "input", "input", None, rel_error(*stored), tolerance.rtol)
         for step in range(opts.steps + 1):
             evs = [e.evaluate(x, y) for e, x in zip(eng, xs)]
             weights = [e.get_weights() for e in eng]
@@ -232,9 +258,8 @@ class _Pass:
         if self.opts.optimizer == "sgd":
             return [self.opts.lr, self.opts.lr]
         rates = []
-        for i, e in enumerate(eng):
-            other = own[1 - i]
-            rates.append(own[i] if own[i] is not None else (other if other is not None else self.opts.lr))
+        for mine, other in (own, own[::-1]):
+            rates.append(mine if mine is not None else (other if other is not None else self.opts.lr))
         return rates
 
 

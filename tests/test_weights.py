@@ -91,3 +91,15 @@ def test_match_reports_the_first_layer_whose_shapes_differ():
 def test_match_reports_a_missing_layer():
     _, mismatch = match(_keras_like(), _keras_like()[:2])
     assert mismatch.index == 1 and "side A has 2 parameterised layers, side B 1" in mismatch.why
+
+
+def test_inner_product_after_a_chw_flatten_converts_to_a_dense_after_an_hwc_flatten():
+    c, h, w, out = 3, 2, 4, 5
+    ip = np.random.default_rng(0).normal(size=(out, c * h * w))  # Caffe: (out, C*H*W), C-major
+    layout = f"out,in(c,h,w:{c},{h},{w})"
+    dense = to_canonical(ip, layout)  # Keras: (H*W*C, out)
+    assert dense.shape == (h * w * c, out)
+    x = np.random.default_rng(1).normal(size=(c, h, w))
+    # the same feature map flattened each framework's way gives the same outputs
+    np.testing.assert_allclose(ip @ x.reshape(-1), x.transpose(1, 2, 0).reshape(-1) @ dense)
+    np.testing.assert_array_equal(from_canonical(dense, layout), ip)

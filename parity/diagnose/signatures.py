@@ -131,14 +131,16 @@ def _one_side_known(c, factors, known, other, sides, names, what, evidence, laye
 
 
 def _penalty_text(f, keras):
-    return f"keras.regularizers.L2({f / 2:.6g}), i.e. λΣw² with λ = {f / 2:.6g}" if keras else f"penalty {f / 2:.6g}·Σw²"
+    if keras:
+        return f"keras.regularizers.L2({f / 2:.6g}), i.e. λΣw² with λ = {f / 2:.6g}"
+    return f"penalty {f / 2:.6g}·Σw²"
 
 
 def constant_scale(ctx):
     """Gradients (and the loss) of one side are a constant multiple of the other's: a loss scale."""
     tensors = [(ta, a, b) for _, _, ta, _, a, b, _ in _tensors(ctx) if _diverged(ctx, ta)]
     ratios = []
-    for ta, a, b in tensors:
+    for _, a, b in tensors:
         bb = float(np.dot(b.ravel(), b.ravel()))
         if bb == 0:
             return []

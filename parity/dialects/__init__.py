@@ -29,6 +29,9 @@ class Side:
     preprocess: object = None  # a .py spec's own preprocess(x) -> x
     notes: list = field(default_factory=list)
     is_adapter: bool = False
+    input_layout: str = "hwc"  # how the side lays out one sample: hwc (Keras), chw (Caffe), flat
+    transform: dict | None = None  # the spec's own input transform (a Caffe Data layer's transform_param)
+    rebind: object = None  # (sample shape) -> Side, for specs whose input shape comes from the samples
 
 
 def load(spec):
@@ -52,7 +55,12 @@ def load(spec):
 
 
 def _import_all():
-    from . import keras_saved, python  # noqa: F401  (registers their loaders)
+    from . import (  # noqa: F401  (registers their loaders)
+        keras_saved,
+        python,
+        toml_spec,  # noqa: F401
+    )
+    from .caffe import loader as caffe_loader  # noqa: F401
 
 
 _import_all()

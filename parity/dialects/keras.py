@@ -5,7 +5,7 @@ regularisers and their convention, the loss and the optimizer with defaults made
 """
 
 from ..frameworks import keras as facts
-from ..spec import Description, Layer, Loss, Optimizer, Penalty
+from ..spec import Description, Layer, Loss, Optimizer, Param, Penalty
 from ..weights import Tensor
 
 LAYOUTS = {"Dense": {"kernel": facts.DENSE_KERNEL_LAYOUT.value},
@@ -99,8 +99,10 @@ def describe(model, source, notes=()):
         cfg = layer.get_config()
         attrs = {k: cfg[k] for k in ("units", "filters", "kernel_size", "strides", "padding", "pool_size",
                                      "activation", "rate", "groups", "use_bias") if k in cfg}
+        layouts = LAYOUTS.get(layer.__class__.__name__, {})
         entry = Layer(layer.name, layer.__class__.__name__, attrs,
-                      [ROLES.get(v.name, v.name) for v in layer.trainable_weights])
+                      [Param(ROLES.get(v.name, v.name), tuple(v.shape), layouts.get(v.name, ""))
+                       for v in layer.trainable_weights])
         for attr, role in (("kernel_regularizer", "kernel"), ("bias_regularizer", "bias")):
             p = penalty_of(getattr(layer, attr, None))
             if p is not None:

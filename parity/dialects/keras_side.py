@@ -19,7 +19,7 @@ def keras_side(path, model, rebuild, notes=(), preprocess=None):
     outputs = model.output_shape[-1] if hasattr(model, "output_shape") else None
     state = {"first": model}
 
-    def make_engine(label, dtype, device=None, sgd_lr=None):
+    def make_engine(label, dtype, device=None, sgd_lr=None, lr=None):
         from ..engines.keras_engine import KerasEngine
 
         first = state.pop("first", None)

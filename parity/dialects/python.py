@@ -103,7 +103,7 @@ def _adapter_side(path, first, rebuild, preprocess):
 
     state = {"first": first}
 
-    def make_engine(label, dtype, device=None, sgd_lr=None):
+    def make_engine(label, dtype, device=None, sgd_lr=None, lr=None):
         obj = state.pop("first", None) or rebuild()
         return AdapterEngine(obj, label, str(path), x_dtype=dtype)
 

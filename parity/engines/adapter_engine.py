@@ -63,7 +63,8 @@ class AdapterEngine(Engine):
         return arrays
 
     def get_weights(self):
-        return {k: np.array(v, copy=True) for k, v in self._checked_like(self._call("get_params"), "get_params()").items()}
+        params = self._checked_like(self._call("get_params"), "get_params()")
+        return {k: np.array(v, copy=True) for k, v in params.items()}
 
     def set_weights(self, weights):
         self._call("set_params", {k: np.array(v, dtype=self.param_dtypes[k]) for k, v in weights.items()})

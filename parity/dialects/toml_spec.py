@@ -1,0 +1,29 @@
+"""`.toml` specs: parity's own neutral description, as `parity show --format toml` writes it."""
+
+from ..errors import SpecError
+from ..spec.toml_io import loads
+from . import Side, loader
+
+RUNNABLE = {"caffe"}  # descriptions whose layers the description engine executes
+
+
+@loader(".toml")
+def load_toml(path):
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(f"cannot be read as text: {err}", path=path) from None
+    desc = loads(text, path)
+    if desc.dialect not in RUNNABLE:
+        raise SpecError(f"describes a {desc.dialect} model; parity runs descriptions of {sorted(RUNNABLE)} "
+                        "(run the original spec instead).", path=path)
+
+    def make_engine(label, dtype, device=None, sgd_lr=None, lr=None):
+        from ..engines.graph_engine import GraphEngine
+
+        return GraphEngine(desc, label, dtype, device, sgd_lr=sgd_lr, default_lr=lr)
+
+    side = Side(str(path), desc.dialect, desc, desc.input_shape, desc.num_classes, make_engine, notes=list(desc.notes))
+    side.input_layout = desc.input.layout
+    side.transform = desc.input.transform
+    return side

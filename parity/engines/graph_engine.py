@@ -1,0 +1,165 @@
+"""Runs a neutral description on TensorFlow, one compiled full-batch step at a time, with the
+description's own solver and learning-rate schedule (Caffe's, emulated exactly).
+
+The displayed loss is the data term: Caffe's weight decay lives in the solver, so the
+regularisation term is zero here and its effect is judged by the weights it produces.
+"""
+
+import numpy as np
+
+from ..weights import Tensor
+from .base import Engine, Evaluation
+from .tf_import import quiet_import
+
+INIT_SEED = 1  # a Caffe side's own random fillers (--weights a|b) draw from this seed
+
+
+class GraphEngine(Engine):
+    separates_terms = True
+
+    def __init__(self, desc, label, dtype, device=None, sgd_lr=None, default_lr=None):
+        from ..dialects.caffe.fillers import fill
+        from . import caffe_solver
+        from .graph_ops import OPS
+
+        tf = quiet_import()
+        self.tf, self.desc, self.label, self.dtype, self.device = tf, desc, label, dtype, device
+        self.ops = OPS
+        rng = np.random.default_rng(INIT_SEED)
+        self.vars, self.tensors, self.layer_params = {}, [], {}
+        for layer in desc.layers:
+            keys = []
+            for i, p in enumerate(layer.params):
+                key = f"{layer.name}/{i}"  # Caffe's blob index within the layer
+                init = fill(p.filler or {"type": "constant", "value": 0.0}, p.shape, rng)
+                self.vars[key] = tf.Variable(init.astype(dtype), trainable=p.trainable, name=key.replace("/", "_"))
+                keys.append(key)
+                if p.trainable:
+                    self.tensors.append(Tensor(layer.name, key, p.role, tuple(p.shape), p.layout))
+            self.layer_params[layer.name] = keys
+        self._train = [self.vars[t.key] for t in self.tensors]
+        mults = {t.key: p for layer in desc.layers for t, p in _zip_trainable(layer, self.tensors)}
+        opt = desc.optimizer
+        self.schedule = dict(opt.schedule)
+        if sgd_lr is not None:  # --optimizer sgd: plain SGD at --lr on both sides
+            self.solver_kind, hyper = "SGD", {"momentum": 0.0, "weight_decay": 0.0}
+            self.schedule = {"lr_policy": "fixed", "base_lr": sgd_lr}
+        else:
+            self.solver_kind = opt.kind.split(".", 1)[1]
+            hyper = {k: v for k, v in opt.hyper.items() if k != "base_lr"}  # the rate comes from the schedule
+            if self.schedule.get("base_lr") is None:  # a net alone: plain SGD at --lr
+                self.schedule["base_lr"] = default_lr
+        self.learning_rate = caffe_solver.learning_rate
+        self.solver = caffe_solver.CaffeSolver(self.solver_kind, hyper,
+                                               [mults[t.key].lr_mult for t in self.tensors],
+                                               [mults[t.key].decay_mult for t in self.tensors], dtype)
+        with self._on_device():
+            self.solver.build(self._train)
+        self.iteration = 0
+        self.stage_names = _stage_ends(desc.layers)
+        self._evaluate = tf.function(self._forward_backward, reduce_retracing=True)
+        self._apply = tf.function(lambda grads, rate, it: self.solver.apply(self._train, grads, rate, it))
+        self._last = None
+
+    def _on_device(self):
+        if self.device:
+            return self.tf.device(self.device)
+        import contextlib
+
+        return contextlib.nullcontext()
+
+    def _forward_backward(self, x, labels, targets):
+        tf = self.tf
+        spec = self.desc.input
+        with tf.GradientTape() as tape:
+            blobs, state, stage = {spec.blob: x}, [], {}
+            if spec.label_blob:
+                blobs[spec.label_blob] = labels
+            if spec.target_blob:
+                blobs[spec.target_blob] = targets
+            loss = tf.zeros((), x.dtype)
+            for layer in self.desc.layers:
+                if layer.kind == "input":
+                    continue
+                params = [self.vars[k] for k in self.layer_params[layer.name]]
+                outs = self.ops[layer.kind](layer, [blobs[b] for b in layer.inputs], params, state)
+                for top, out in zip(layer.outputs, outs):
+                    blobs[top] = out
+                if layer.kind.endswith("_loss"):
+                    loss += layer.attrs["loss_weight"] * outs[0]
+                if layer.name in self.stage_names:
+                    stage[layer.name] = outs[0]
+        grads = tape.gradient(loss, self._train, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        for var, value in state:
+            var.assign(value)
+        return loss, grads, [stage[n] for n in self.stage_names]
+
+    def blobs(self, x, y):
+        """Every blob after one forward pass, eagerly and without touching the statistics (tests, traces)."""
+        tf = self.tf
+        spec = self.desc.input
+        classes = self.desc.num_classes or int(y.max()) + 1
+        blobs = {spec.blob: tf.constant(x, self.dtype)}
+        if spec.label_blob:
+            blobs[spec.label_blob] = tf.constant(y.astype(self.dtype))
+        if spec.target_blob:
+            blobs[spec.target_blob] = tf.constant(np.eye(classes, dtype=self.dtype)[y])
+        for layer in self.desc.layers:
+            if layer.kind != "input":
+                params = [self.vars[k] for k in self.layer_params[layer.name]]
+                outs = self.ops[layer.kind](layer, [blobs[b] for b in layer.inputs], params, [])
+                blobs.update(zip(layer.outputs, outs))
+        return {k: v.numpy() for k, v in blobs.items()}
+
+    def evaluate(self, x, y):
+        tf = self.tf
+        classes = self.desc.num_classes or int(y.max()) + 1
+        with self._on_device():
+            loss, grads, acts = self._evaluate(tf.constant(x, self.dtype), tf.constant(y.astype(self.dtype)),
+                                               tf.constant(np.eye(classes, dtype=self.dtype)[y]))
+        self._last = grads
+        g = {t.key: v.numpy() for t, v in zip(self.tensors, grads)}
+        zeros = {k: np.zeros_like(v) for k, v in g.items()}
+        return Evaluation(loss_total=float(loss), loss_data=float(loss), loss_reg=0.0, grads_total=g,
+                          grads_data=g, grads_reg=zeros,
+                          activations=[(n, a.numpy()) for n, a in zip(self.stage_names, acts)])
+
+    def update(self, lr=None):
+        rate = self.current_lr() if lr is None else lr
+        with self._on_device():
+            self._apply(self._last, self.tf.constant(rate, self.dtype), self.tf.constant(self.iteration, "int64"))
+        self.iteration += 1
+
+    def current_lr(self):
+        return float(self.learning_rate(self.schedule, self.iteration))
+
+    def get_weights(self):
+        return {t.key: self.vars[t.key].numpy() for t in self.tensors}
+
+    def set_weights(self, weights):
+        for key, value in weights.items():
+            self.vars[key].assign(np.asarray(value, dtype=self.dtype).reshape(self.vars[key].shape))
+
+    def get_state(self):
+        """Every blob, statistics included (for tests against real Caffe)."""
+        return {k: v.numpy() for k, v in self.vars.items()}
+
+    def set_state(self, values):
+        for key, value in values.items():
+            self.vars[key].assign(np.asarray(value, dtype=self.dtype).reshape(self.vars[key].shape))
+
+
+def _zip_trainable(layer, tensors):
+    params = [p for p in layer.params if p.trainable]
+    mine = [t for t in tensors if t.layer == layer.name]
+    return zip(mine, params)
+
+
+def _stage_ends(layers):
+    """The layer just before each next parameterised one, and the last before the loss."""
+    body = [layer for layer in layers if layer.kind != "input" and not layer.kind.endswith("_loss")]
+    with_params = [i for i, layer in enumerate(body) if any(p.trainable for p in layer.params)]
+    if not with_params:
+        return []
+    ends = [nxt - 1 for nxt in with_params[1:]] + [len(body) - 1]
+    return [body[i].name for i in ends]

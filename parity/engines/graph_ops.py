@@ -1,0 +1,109 @@
+"""The neutral layer vocabulary -> TensorFlow, one small function per kind, registered by name.
+
+Tensors are N×C×H×W and weights keep the description's native layouts; the Caffe
+semantics themselves live in caffe_ops (pooling rounding, divisors, flatten order).
+"""
+
+from . import caffe_ops as ops
+
+OPS = {}
+
+
+def op(*kinds):
+    def register(fn):
+        for kind in kinds:
+            OPS[kind] = fn
+        return fn
+    return register
+
+
+@op("conv2d")
+def _conv(layer, ins, params, state):
+    a = layer.attrs
+    return [ops.conv(ins[0], params[0], params[1] if a["bias_term"] else None, stride=tuple(a["stride"]),
+                     pad=tuple(a["pad"]), dilation=tuple(a["dilation"]), group=a["group"])]
+
+
+@op("pool2d")
+def _pool(layer, ins, params, state):
+    a = layer.attrs
+    return [ops.pool(ins[0], method=a["method"], kernel=tuple(a["kernel"]), stride=tuple(a["stride"]),
+                     pad=tuple(a["pad"]), round_mode=a["round_mode"], global_pooling=a["global_pooling"])]
+
+
+@op("dense")
+def _dense(layer, ins, params, state):
+    a = layer.attrs
+    return [ops.inner_product(ins[0], params[0], params[1] if a["bias_term"] else None, axis=a["axis"])]
+
+
+@op("relu")
+def _relu(layer, ins, params, state):
+    return [ops.relu(ins[0], negative_slope=layer.attrs["negative_slope"])]
+
+
+@op("sigmoid")
+def _sigmoid(layer, ins, params, state):
+    return [ops.sigmoid(ins[0])]
+
+
+@op("tanh")
+def _tanh(layer, ins, params, state):
+    return [ops.tanh(ins[0])]
+
+
+@op("softmax")
+def _softmax(layer, ins, params, state):
+    return [ops.softmax(ins[0], axis=layer.attrs["axis"])]
+
+
+@op("dropout", "split")
+def _identity(layer, ins, params, state):
+    return [ins[0]] * max(1, len(layer.outputs))
+
+
+@op("flatten")
+def _flatten(layer, ins, params, state):
+    return [ops.flatten(ins[0], axis=layer.attrs["axis"], end_axis=layer.attrs["end_axis"])]
+
+
+@op("reshape")
+def _reshape(layer, ins, params, state):
+    return [ops.reshape(ins[0], layer.attrs["dims"], axis=0, num_axes=-1)]
+
+
+@op("concat")
+def _concat(layer, ins, params, state):
+    return [ops.concat(ins, axis=layer.attrs["axis"])]
+
+
+@op("eltwise")
+def _eltwise(layer, ins, params, state):
+    return [ops.eltwise(ins, operation=layer.attrs["operation"], coeff=layer.attrs["coeff"])]
+
+
+@op("batchnorm")
+def _batchnorm(layer, ins, params, state):
+    a = layer.attrs
+    y, mean, var, factor = ops.batch_norm(ins[0], params[0], params[1], params[2],
+                                          use_global_stats=a["use_global_stats"], eps=a["eps"],
+                                          moving_average_fraction=a["moving_average_fraction"])
+    state.extend(zip(params, (mean, var, factor)))  # Caffe updates its statistics in the forward pass
+    return [y]
+
+
+@op("scale")
+def _scale(layer, ins, params, state):
+    return [ops.scale(ins[0], params[0], params[1] if layer.attrs["bias_term"] else None, axis=1)]
+
+
+@op("softmax_loss")
+def _softmax_loss(layer, ins, params, state):
+    a = layer.attrs
+    return [ops.softmax_with_loss(ins[0], ins[1], normalization=a["normalization"], ignore_label=a["ignore_label"],
+                                  axis=1)]
+
+
+@op("euclidean_loss")
+def _euclidean(layer, ins, params, state):
+    return [ops.euclidean_loss(ins[0], ins[1])]
