@@ -13,6 +13,8 @@ from .diagnose.spec_diff import differences
 from .errors import UsageError
 from .weights import from_canonical, match, parse_weights_mode, starting_weights
 
+NOISE_CEILING = 1e-2
+
 
 @dataclass
 class Options:
@@ -166,6 +168,7 @@ class _Pass:
 
     def __init__(self, side_a, side_b, inputs, samples, opts, device, progress, names=None):
         self.sides, self.inputs, self.samples = (side_a, side_b), inputs, samples
+        self.spec_differences = differences(side_a.description, side_b.description)
         self.opts, self.device, self.progress = opts, device, progress
         self.names = names  # reported names by position, fixed by the first pass
 
@@ -181,7 +184,9 @@ class _Pass:
         return engine
 
     def can_measure_noise(self, first):
+        # Beyond NOISE_CEILING no float32 rounding explains a first divergence: skip the float64 rerun.
         return (self.precision == "float32" and self.opts.rtol is None and first.quantity != "structure"
+                and first.rel_error is not None and first.rel_error <= NOISE_CEILING
                 and first.nonfinite_side is None and not (first.quantity == "activation" and first.index == -1))
 
     def execute(self, noise):
@@ -193,8 +198,15 @@ class _Pass:
                           for label, e in zip("AB", eng)}
         tolerance = Tolerance(opts.rtol if opts.rtol is not None else RTOL[self.precision], opts.atol or 0.0,
                               opts.rtol is not None)
-        matches, mismatch = match(eng[0].tensors, eng[1].tensors)
         empty = Result("diverged", 0, None, [], [], [], [], {})
+        from .diagnose.structure import first_shape_mismatch
+
+        shaped = first_shape_mismatch(self.sides[0].description, self.sides[1].description)
+        if shaped is not None:
+            empty.first, cause = shaped
+            empty.causes, empty.rows_at_first = [cause], [empty.first]
+            return empty
+        matches, mismatch = match(eng[0].tensors, eng[1].tensors)
         if mismatch is not None:
             from .diagnose.structure import structure_row_and_cause
 
@@ -216,6 +228,7 @@ class _Pass:
         xs = [inp.x for inp in self.inputs]
         y = self.samples.y
         result = Result("parity", 0, None, [], [], [], [], {})
+        prev, rates = None, []
         stored = [inp.stored.reshape(len(y), -1) for inp in self.inputs]
         input_row = Row(0, "activation", -1, "input", "input", None, rel_error(*stored), tolerance.rtol)
         for step in range(opts.steps + 1):
@@ -237,12 +250,15 @@ class _Pass:
                 first = first_diverged(rows)
                 if first is not None:
                     result.status, result.first, result.rows_at_first = "diverged", first, rows
-                    ctx = Context(step, first, rows, self.sides, eng, evs, weights, matches, xs, y, mode)
+                    ctx = Context(step, first, rows, self.sides, eng, evs, weights, matches, xs, y, mode,
+                                  prev, rates, self.spec_differences)
                     result.causes = diagnose(ctx)
             if any(r.nonfinite_side for r in rows):
                 break  # nothing after a NaN is worth comparing
+            prev = weights
             if step < opts.steps:
                 lrs = self._rates(eng)
+                rates.append(tuple(lrs))
                 for e, lr in zip(eng, lrs):
                     e.update(lr)
                 for e, lr in zip(twins, lrs):

@@ -32,6 +32,9 @@ class Context:
     inputs: list  # per side x
     y: object
     mode: str  # "terms" or "full"
+    prev_weights: list | None = None  # native, per side, one step before (None at step 0)
+    rates: list | None = None  # (lr A, lr B) of each update so far
+    spec_differences: list | None = None
 
 
 def diagnose(ctx):
@@ -42,10 +45,24 @@ def diagnose(ctx):
         return [signatures.non_finite(ctx)]
     if first.quantity == "activation" and first.index == -1:
         return [signatures.input_scale(ctx)]
+    from .updates import update_causes
+
     causes = gradcheck.gradient_bugs(ctx)
     causes += signatures.penalty(ctx)
     causes += signatures.constant_scale(ctx)
+    causes += update_causes(ctx)
+    causes += [ignored_decay(d) for d in ctx.spec_differences or [] if d["cause"] == "lr-decay-ignored"]
     return causes
+
+
+def ignored_decay(diff):
+    side = "A" if diff["a"] else "B"
+    return Cause("lr-decay-ignored", None, None,
+                 f"Side {side}'s Keras optimizer was given `decay=`, which Keras 3 accepts and silently ignores "
+                 "(keras/src/optimizers/base_optimizer.py:85). In Keras 2 it was a time-based learning-rate decay, "
+                 "lr / (1 + decay·iterations) — never weight decay.", diff["a"] or diff["b"],
+                 "Keras: learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, "
+                 "decay_rate=decay) for the old meaning; kernel_regularizer=L2(λ/2) if weight decay was meant")
 
 
 def dtype_cause(row):

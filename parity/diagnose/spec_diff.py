@@ -1,39 +1,109 @@
-"""Static comparison of two descriptions: what differs, and which cause it can produce."""
+"""Static comparison of two descriptions after every default is made explicit: each difference,
+the cause code it can produce, and when it matters."""
+
+from . import views
+
+WHEN_INIT = "only with --weights a|b (otherwise both sides start from the same weights)"
 
 
 def differences(a, b):
-    """Fields known on both sides that differ, as the contract's spec_differences entries."""
     out = []
 
-    def add(field, layer_a, layer_b, va, vb, cause):
-        out.append({"field": field, "layer_a": layer_a, "layer_b": layer_b, "a": va, "b": vb, "cause": cause})
+    def add(field, layer_a, layer_b, va, vb, cause, matters="yes"):
+        out.append({"field": field, "layer_a": layer_a, "layer_b": layer_b, "a": va, "b": vb, "cause": cause,
+                    "matters": matters})
 
+    if not (views.known(a) and views.known(b)):
+        _adapter_pair(a, b, add)
+        return out
+    _structure(a, b, add)
+    ta, tb = views.training(a), views.training(b)
+    causes = {"optimizer": "optimizer", "learning_rate": "optimizer", "momentum": "optimizer",
+              "schedule": "lr-schedule", "weight_decay": "weight-decay"}
+    for key in ("optimizer", "learning_rate", "momentum", "schedule", "weight_decay"):
+        if key in ta and key in tb and not _same(ta[key], tb[key]):
+            cause = causes[key]
+            if key == "weight_decay" and ("decoupled" in str(ta[key])) != ("decoupled" in str(tb[key])):
+                cause = "decoupled-decay"
+            add(key, None, None, ta[key], tb[key], cause)
+    for note in a.notes + b.notes:
+        if "decay" in note and "no longer supported" in note:
+            side = "A" if note in a.notes else "B"
+            add("decay (Keras 2 argument)", None, None, note if side == "A" else None, note if side == "B" else None,
+                "lr-decay-ignored", "no: Keras 3 ignores it, which is the finding")
+    _parameters(a, b, add)
+    la, lb = views.loss(a), views.loss(b)
+    if la != lb:
+        add("loss", None, None, la, lb, "loss-function")
+    ia, ib = views.input_transform(a), views.input_transform(b)
+    if ia != ib:
+        add("input transform", None, None, ia, ib, "input-scale")
+    return out
+
+
+def _structure(a, b, add):
+    for (la, sa), (lb, sb) in zip(views.shapes(a), views.shapes(b)):
+        if la.kind == lb.kind == "pool2d":
+            ka, kb = _pool(la), _pool(lb)
+            for key, cause in (("stride", "pool-stride"), ("kernel", "architecture"), ("pad", "padding"),
+                               ("round_mode", "pool-rounding")):
+                if ka[key] != kb[key]:
+                    add(f"pooling {key}", la.name, lb.name, ka[key], kb[key], cause,
+                        "yes" if sa != sb or key == "pad" else "no: the output sizes agree here")
+        if la.kind == lb.kind == "conv2d":
+            for key, cause in (("kernel", "architecture"), ("stride", "architecture"), ("group", "grouped-conv")):
+                va, vb = la.attrs.get(key), lb.attrs.get(key)
+                if va is not None and vb is not None and tuple(_t(va)) != tuple(_t(vb)):
+                    add(f"convolution {key}", la.name, lb.name, va, vb, cause)
+            pa, pb = _pad(la.attrs.get("pad")), _pad(lb.attrs.get("pad"))
+            if pa != pb:
+                add("convolution padding", la.name, lb.name, la.attrs.get("pad"), lb.attrs.get("pad"), "padding")
+        if la.kind == lb.kind and la.kind in ("conv2d", "dense"):
+            na, nb = la.attrs.get("num_output"), lb.attrs.get("num_output")
+            if na != nb:
+                add("outputs", la.name, lb.name, na, nb, "architecture")
+
+
+def _same(a, b):
+    """Equal, or equal numbers once Keras' float32 storage is allowed for (0.05 → 0.05000000074505806)."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+    return a == b
+
+
+def _t(v):
+    return v if isinstance(v, (list, tuple)) else (v, v)
+
+
+def _pad(pad):
+    if pad in ("valid", None):
+        return (0, 0)
+    return tuple(_t(pad)) if pad != "same" else "same"
+
+
+def _pool(layer):
+    a = layer.attrs
+    return {"stride": tuple(_t(a.get("stride"))), "kernel": tuple(_t(a.get("kernel"))),
+            "pad": _pad(a.get("pad")), "round_mode": "floor" if a.get("round_mode") == "FLOOR" else
+            "ceil (then Caffe's clip rule)"}
+
+
+def _parameters(a, b, add):
+    for rows_a, rows_b in zip(views.parameters(a), views.parameters(b)):
+        for (name_a, role, lr_a, decay_a, init_a), (name_b, _, lr_b, decay_b, init_b) in zip(rows_a, rows_b):
+            if not _same(lr_a, lr_b):
+                add(f"{role} lr multiplier", name_a, name_b, lr_a, lr_b, "lr-multiplier")
+            if decay_a is not None and decay_b is not None and abs(decay_a - decay_b) > 1e-12:
+                add(f"{role} decay (gradient term ·w)", name_a, name_b, decay_a, decay_b,
+                    "bias-decay" if role == "bias" else "weight-decay")
+            if init_a and init_b and init_a != init_b:
+                add(f"{role} initialiser", name_a, name_b, init_a, init_b, "init", WHEN_INIT)
+
+
+def _adapter_pair(a, b, add):
     if tuple(a.input_shape) != tuple(b.input_shape):
         add("input_shape", None, None, list(a.input_shape), list(b.input_shape), None)
-    known_a, known_b = a.dialect != "python-adapter", b.dialect != "python-adapter"
-    layers_a = [layer for layer in a.layers if layer.params]
-    layers_b = [layer for layer in b.layers if layer.params]
-    if len(layers_a) != len(layers_b):
-        add("parameterised layers", None, None, len(layers_a), len(layers_b), "architecture")
-    if known_a and known_b:
-        for la, lb in zip(layers_a, layers_b):
-            for role in sorted(set(la.penalties) | set(lb.penalties)):
-                pa, pb = la.penalties.get(role), lb.penalties.get(role)
-                if (pa and pa.written) != (pb and pb.written):
-                    add(f"{role}_regularizer", la.name, lb.name, pa.written if pa else None,
-                        pb.written if pb else None, "weight-decay")
-            for key in sorted(set(la.attrs) & set(lb.attrs)):
-                if la.attrs[key] != lb.attrs[key]:
-                    add(key, la.name, lb.name, la.attrs[key], lb.attrs[key],
-                        "activation" if key == "activation" else "architecture")
-        if a.loss and b.loss and a.loss.kind != b.loss.kind:
-            add("loss", None, None, a.loss.kind, b.loss.kind, "loss-function")
-        if a.optimizer and b.optimizer:
-            if a.optimizer.kind != b.optimizer.kind:
-                add("optimizer", None, None, a.optimizer.kind, b.optimizer.kind, "optimizer")
-            for key in sorted(set(a.optimizer.hyper) | set(b.optimizer.hyper)):
-                va, vb = a.optimizer.hyper.get(key), b.optimizer.hyper.get(key)
-                if va != vb:
-                    add(f"optimizer.{key}", None, None, va, vb,
-                        "decoupled-decay" if key == "weight_decay" else "optimizer")
-    return out
+    pa = [layer for layer in a.layers if layer.params]
+    pb = [layer for layer in b.layers if layer.params]
+    if len(pa) != len(pb):
+        add("parameterised layers", None, None, len(pa), len(pb), "architecture")

@@ -7,6 +7,7 @@ regularisers and their convention, the loss and the optimizer with defaults made
 from ..frameworks import keras as facts
 from ..spec import Description, Layer, Loss, Optimizer, Param, Penalty
 from ..weights import Tensor
+from .keras_layers import neutral
 
 LAYOUTS = {"Dense": {"kernel": facts.DENSE_KERNEL_LAYOUT.value},
            "Conv2D": {"kernel": facts.CONV_KERNEL_LAYOUT.value}}
@@ -96,13 +97,13 @@ def optimizer_of(optimizer):
 def describe(model, source, notes=()):
     layers = []
     for layer in leaf_layers(model):
-        cfg = layer.get_config()
-        attrs = {k: cfg[k] for k in ("units", "filters", "kernel_size", "strides", "padding", "pool_size",
-                                     "activation", "rate", "groups", "use_bias") if k in cfg}
+        kind, attrs, defaults = neutral(layer)
         layouts = LAYOUTS.get(layer.__class__.__name__, {})
-        entry = Layer(layer.name, layer.__class__.__name__, attrs,
-                      [Param(ROLES.get(v.name, v.name), tuple(v.shape), layouts.get(v.name, ""))
-                       for v in layer.trainable_weights])
+        entry = Layer(layer.name, kind, attrs,
+                      [Param(ROLES.get(v.name, v.name), tuple(v.shape), layouts.get(v.name, ""),
+                             filler=attrs.get(f"{ROLES.get(v.name, v.name)}_filler"))
+                       for v in layer.trainable_weights], defaults=defaults)
+        entry.output_shape = _output_shape(layer)
         for attr, role in (("kernel_regularizer", "kernel"), ("bias_regularizer", "bias")):
             p = penalty_of(getattr(layer, attr, None))
             if p is not None:
@@ -114,3 +115,10 @@ def describe(model, source, notes=()):
         optimizer=optimizer_of(model.optimizer) if getattr(model, "optimizer", None) else None,
         notes=list(notes),
     )
+
+
+def _output_shape(layer):
+    try:
+        return tuple(int(d) for d in layer.output.shape[1:])
+    except (AttributeError, ValueError, TypeError):
+        return None

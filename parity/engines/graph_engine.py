@@ -12,6 +12,7 @@ from .base import Engine, Evaluation
 from .tf_import import quiet_import
 
 INIT_SEED = 1  # a Caffe side's own random fillers (--weights a|b) draw from this seed
+ELEMENTWISE = {"relu", "sigmoid", "tanh", "dropout", "split", "batchnorm", "scale"}
 
 
 class GraphEngine(Engine):
@@ -19,18 +20,18 @@ class GraphEngine(Engine):
 
     def __init__(self, desc, label, dtype, device=None, sgd_lr=None, default_lr=None):
         from ..dialects.caffe.fillers import fill
-        from . import caffe_solver
-        from .graph_ops import OPS
+        from . import graph_registry
 
         tf = quiet_import()
         self.tf, self.desc, self.label, self.dtype, self.device = tf, desc, label, dtype, device
-        self.ops = OPS
+        family = desc.optimizer.kind.split(".", 1)[0] if desc.optimizer else desc.dialect
+        self.ops, make_solver = graph_registry.load(family)
         rng = np.random.default_rng(INIT_SEED)
         self.vars, self.tensors, self.layer_params = {}, [], {}
         for layer in desc.layers:
             keys = []
             for i, p in enumerate(layer.params):
-                key = f"{layer.name}/{i}"  # Caffe's blob index within the layer
+                key = f"{layer.name}/{i}"  # the blob's index within its layer
                 init = fill(p.filler or {"type": "constant", "value": 0.0}, p.shape, rng)
                 self.vars[key] = tf.Variable(init.astype(dtype), trainable=p.trainable, name=key.replace("/", "_"))
                 keys.append(key)
@@ -38,25 +39,15 @@ class GraphEngine(Engine):
                     self.tensors.append(Tensor(layer.name, key, p.role, tuple(p.shape), p.layout))
             self.layer_params[layer.name] = keys
         self._train = [self.vars[t.key] for t in self.tensors]
-        mults = {t.key: p for layer in desc.layers for t, p in _zip_trainable(layer, self.tensors)}
-        opt = desc.optimizer
-        self.schedule = dict(opt.schedule)
-        if sgd_lr is not None:  # --optimizer sgd: plain SGD at --lr on both sides
-            self.solver_kind, hyper = "SGD", {"momentum": 0.0, "weight_decay": 0.0}
-            self.schedule = {"lr_policy": "fixed", "base_lr": sgd_lr}
-        else:
-            self.solver_kind = opt.kind.split(".", 1)[1]
-            hyper = {k: v for k, v in opt.hyper.items() if k != "base_lr"}  # the rate comes from the schedule
-            if self.schedule.get("base_lr") is None:  # a net alone: plain SGD at --lr
-                self.schedule["base_lr"] = default_lr
-        self.learning_rate = caffe_solver.learning_rate
-        self.solver = caffe_solver.CaffeSolver(self.solver_kind, hyper,
-                                               [mults[t.key].lr_mult for t in self.tensors],
-                                               [mults[t.key].decay_mult for t in self.tensors], dtype)
+        self.solver, self._rate = make_solver(desc, self.tensors, dtype, sgd_lr, default_lr)
         with self._on_device():
             self.solver.build(self._train)
         self.iteration = 0
         self.stage_names = _stage_ends(desc.layers)
+        names = self.stage_names
+        last = next((lay for lay in desc.layers if lay.name == names[-1]), None) if names else None
+        self.final_softmax = last is not None and any(
+            lay.kind == "softmax_loss" and lay.inputs[0] == last.outputs[0] for lay in desc.layers)
         self._evaluate = tf.function(self._forward_backward, reduce_retracing=True)
         self._apply = tf.function(lambda grads, rate, it: self.solver.apply(self._train, grads, rate, it))
         self._last = None
@@ -71,6 +62,7 @@ class GraphEngine(Engine):
     def _forward_backward(self, x, labels, targets):
         tf = self.tf
         spec = self.desc.input
+        flat_from = {}  # blob -> the (C, H, W) map it flattens, to expose it in Keras's h,w,c order
         with tf.GradientTape() as tape:
             blobs, state, stage = {spec.blob: x}, [], {}
             if spec.label_blob:
@@ -82,17 +74,38 @@ class GraphEngine(Engine):
                 if layer.kind == "input":
                     continue
                 params = [self.vars[k] for k in self.layer_params[layer.name]]
-                outs = self.ops[layer.kind](layer, [blobs[b] for b in layer.inputs], params, state)
+                ins = [blobs[b] for b in layer.inputs]
+                outs = self.ops[layer.kind](layer, ins, params, state)
                 for top, out in zip(layer.outputs, outs):
                     blobs[top] = out
+                    if layer.kind == "flatten" and ins[0].shape.rank == 4:
+                        flat_from[top] = tuple(ins[0].shape[1:])
+                    elif layer.kind in ELEMENTWISE and layer.inputs[0] in flat_from:
+                        flat_from[top] = flat_from[layer.inputs[0]]
                 if layer.kind.endswith("_loss"):
                     loss += layer.attrs["loss_weight"] * outs[0]
                 if layer.name in self.stage_names:
-                    stage[layer.name] = outs[0]
+                    stage[layer.name] = self._canonical(outs[0], flat_from.get(layer.outputs[0]))
         grads = tape.gradient(loss, self._train, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         for var, value in state:
             var.assign(value)
-        return loss, grads, [stage[n] for n in self.stage_names]
+        acts = [stage[n] for n in self.stage_names]
+        if acts and self.final_softmax:  # compare what the net predicts, as a Keras softmax layer shows it
+            acts[-1] = tf.nn.softmax(acts[-1], axis=-1)
+        return loss, grads, acts
+
+    def _canonical(self, value, flat_shape):
+        """Activations in Keras's layout: N×H×W×C maps, and flattened maps in h,w,c order."""
+        tf = self.tf
+        if self.desc.input.layout != "chw":
+            return value
+        if value.shape.rank == 4:
+            return tf.transpose(value, (0, 2, 3, 1))
+        if flat_shape is not None:
+            c, h, w = flat_shape
+            mapped = tf.transpose(tf.reshape(value, (-1, c, h, w)), (0, 2, 3, 1))
+            return tf.reshape(mapped, (-1, c * h * w))
+        return value
 
     def blobs(self, x, y):
         """Every blob after one forward pass, eagerly and without touching the statistics (tests, traces)."""
@@ -131,7 +144,7 @@ class GraphEngine(Engine):
         self.iteration += 1
 
     def current_lr(self):
-        return float(self.learning_rate(self.schedule, self.iteration))
+        return self._rate(self.iteration)
 
     def get_weights(self):
         return {t.key: self.vars[t.key].numpy() for t in self.tensors}
@@ -147,12 +160,6 @@ class GraphEngine(Engine):
     def set_state(self, values):
         for key, value in values.items():
             self.vars[key].assign(np.asarray(value, dtype=self.dtype).reshape(self.vars[key].shape))
-
-
-def _zip_trainable(layer, tensors):
-    params = [p for p in layer.params if p.trainable]
-    mine = [t for t in tensors if t.layer == layer.name]
-    return zip(mine, params)
 
 
 def _stage_ends(layers):

@@ -32,6 +32,7 @@ class KerasEngine(Engine):
         self.stage_names, aux = _stage_model(model)
         self.loss_fn = _data_loss(model)
         self.target = _target_kind(model)
+        self.final_softmax = _from_logits(model)
         self._last_grads = None
         with self._on_device():
             optimizer.build(self._vars)
@@ -88,8 +89,17 @@ class KerasEngine(Engine):
         return Evaluation(
             loss_total=float(data) + float(reg), loss_data=float(data), loss_reg=float(reg),
             grads_total={k: gd[k] + gr[k] for k in keys}, grads_data=gd, grads_reg=gr,
-            activations=list(zip(self.stage_names, (a.numpy() for a in acts))) if self.stage_names else None,
+            activations=self._activations(acts),
         )
+
+    def _activations(self, acts):
+        if not self.stage_names:
+            return None
+        values = [a.numpy() for a in acts]
+        if self.final_softmax:  # compare predictions, not logits: a Caffe softmax loss shows probabilities
+            z = values[-1] - values[-1].max(axis=-1, keepdims=True)
+            values[-1] = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+        return list(zip(self.stage_names, values))
 
     def evaluate_loss(self, x, y):
         with self._on_device():
@@ -161,3 +171,9 @@ def _target_kind(model):
     if "binary" in str(name).lower():
         return "binary"
     return "onehot"
+
+
+def _from_logits(model):
+    loss = model.loss
+    config = loss.get_config() if hasattr(loss, "get_config") else {}
+    return bool(config.get("from_logits")) and "categorical" in type(loss).__name__.lower()

@@ -48,6 +48,7 @@ class Layer:
     inputs: list = field(default_factory=list)  # blob names (graph descriptions)
     outputs: list = field(default_factory=list)
     line: int | None = None  # where the spec defines it
+    output_shape: tuple | None = None  # per sample, in the dialect's own layout
 
     @property
     def trainable_params(self):

@@ -11,8 +11,12 @@ def _bottom(lp, ctx, i=0):
 
 
 def _tops(lp, ctx, *shape_list):
+    bottoms = lp.get_all("bottom")
     for top, shape in zip(lp.get_all("top"), shape_list):
         ctx.shapes[top] = tuple(int(s) for s in shape)
+        # an elementwise layer keeps the flatten order of what it reads
+        if bottoms and bottoms[0] in ctx.flat_from and ctx.shapes[top] == ctx.shapes[bottoms[0]]:
+            ctx.flat_from[top] = ctx.flat_from[bottoms[0]]
 
 
 @translator(*INPUTS)
@@ -103,7 +107,8 @@ def _explicit_subset(layer, v, names, message_type):
 @translator("InnerProduct")
 def inner_product(lp, ctx):
     v = settings(lp, "inner_product_param", "InnerProductParameter")
-    shape = _bottom(lp, ctx)
+    bottom = lp.get_all("bottom")[0]
+    shape = ctx.flat_from.get(bottom, _bottom(lp, ctx))  # after a Flatten the C,H,W order still holds
     axis = int(v["axis"][0])
     if axis != 1 or v["transpose"][0]:
         raise ctx.error(lp, f"InnerProduct {lp.get('name')!r}: parity emulates axis 1 without transpose.")
@@ -161,6 +166,8 @@ def flatten(lp, ctx):
     for s in _bottom(lp, ctx):
         size *= s
     _tops(lp, ctx, (size,))
+    if len(_bottom(lp, ctx)) == 3:
+        ctx.flat_from[lp.get_all("top")[0]] = _bottom(lp, ctx)
     return Layer("", "flatten", {"axis": axis, "end_axis": end, "order": "c,h,w"})
 
 

@@ -28,6 +28,7 @@ class Ctx:
     def __init__(self, path, sample_shape):
         self.path = path
         self.shapes = {}  # blob -> per-sample shape
+        self.flat_from = {}  # blob -> the (C, H, W) map a Flatten made it from
         self.sample_shape = sample_shape  # from the samples, for Data layers
         self.notes = []
 
@@ -85,6 +86,8 @@ def translate(net, path, sample_shape=None):
         layer = TRANSLATORS[kind](lp, ctx)
         layer.name = str(lp.get("name", f"{kind.lower()}{len(out)}"))
         layer.inputs, layer.outputs, layer.line = list(lp.get_all("bottom")), list(lp.get_all("top")), lp.line
+        if layer.outputs and layer.outputs[0] in ctx.shapes:
+            layer.output_shape = ctx.shapes[layer.outputs[0]]
         _params(lp, layer, ctx)
         out.append(layer)
     return out, ctx

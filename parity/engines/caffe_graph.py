@@ -1,20 +1,38 @@
-"""The neutral layer vocabulary -> TensorFlow, one small function per kind, registered by name.
+"""Caffe descriptions on the description engine: the neutral layer kinds as Caffe computes them,
+and Caffe's solver with its lr schedule.
 
 Tensors are N×C×H×W and weights keep the description's native layouts; the Caffe
 semantics themselves live in caffe_ops (pooling rounding, divisors, flatten order).
 """
 
+from functools import partial
+
 from . import caffe_ops as ops
+from . import caffe_solver
+from .graph_registry import op as _register
+from .graph_registry import solver
 
-OPS = {}
+op = partial(_register, "caffe")
 
 
-def op(*kinds):
-    def register(fn):
-        for kind in kinds:
-            OPS[kind] = fn
-        return fn
-    return register
+@solver("caffe")
+def caffe_solver_for(desc, tensors, dtype, sgd_lr=None, default_lr=None):
+    """Caffe's own solver and schedule; --optimizer sgd: plain SGD at --lr; a net alone: SGD at --lr."""
+    opt = desc.optimizer
+    params = {t.key: p for layer in desc.layers for t, p in zip([t for t in tensors if t.layer == layer.name],
+                                                               [p for p in layer.params if p.trainable])}
+    if sgd_lr is not None:
+        kind, hyper, schedule = "SGD", {"momentum": 0.0, "weight_decay": 0.0}, {"lr_policy": "fixed",
+                                                                               "base_lr": sgd_lr}
+    else:
+        kind = opt.kind.split(".", 1)[1]
+        hyper = {k: v for k, v in opt.hyper.items() if k != "base_lr"}  # the rate comes from the schedule
+        schedule = dict(opt.schedule)
+        if schedule.get("base_lr") is None:
+            schedule["base_lr"] = default_lr
+    rule = caffe_solver.CaffeSolver(kind, hyper, [params[t.key].lr_mult for t in tensors],
+                                    [params[t.key].decay_mult for t in tensors], dtype)
+    return rule, lambda iteration: float(caffe_solver.learning_rate(schedule, iteration))
 
 
 @op("conv2d")

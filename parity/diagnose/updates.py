@@ -1,0 +1,146 @@
+"""Signatures of the first update that parts the sides: the weights agreed one step before, so
+the difference is in the update itself. Each tensor's update on side B is fitted as
+Δ_B ≈ r·Δ_A + c·w (w: the weights both sides started the update from):
+r ≠ 1 is a learning-rate factor (a multiplier, or a schedule), c ≠ 0 a decay difference, and a
+poor fit a different update rule (optimizer, momentum formulation, decoupled decay).
+"""
+
+import numpy as np
+
+from ..weights import to_canonical
+from . import Cause
+
+FIT = 1e-2
+SIGNIFICANT = 0.1  # a decay term explaining less of the gap between the updates is rounding, not a finding
+
+
+def fit(da, db, w):
+    """Least squares db ≈ r·da + c·w; returns (r, c, residual and ‖c·w‖, both relative to ‖db − da‖)."""
+    basis = np.stack([da.ravel(), w.ravel()], axis=1)
+    coef, *_ = np.linalg.lstsq(basis, db.ravel(), rcond=None)
+    r, c = (float(v) for v in coef)
+    gap = np.linalg.norm(db - da)
+    resid = np.linalg.norm(db - r * da - c * w) / gap if gap else 0.0
+    share = float(np.linalg.norm(c * w) / gap) if gap else 0.0
+    return r, c, float(resid), share
+
+
+def update_causes(ctx):
+    if ctx.first.quantity != "weight" or ctx.step == 0 or ctx.prev_weights is None:
+        return []
+    fields = {d["field"]: d for d in ctx.spec_differences or []}
+    if "weight_decay" in fields and fields["weight_decay"]["cause"] == "decoupled-decay" and ctx.step == 2:
+        return [_decoupled(fields["weight_decay"])]
+    if "optimizer" in fields:  # a different rule explains everything after it; name it first
+        d = fields["optimizer"]
+        return [Cause("optimizer", None, None, f"The optimizers differ: side A uses {d['a']}, side B {d['b']}; "
+                      "the first update parts the weights.", _rates_text(ctx, 1),
+                      "use the same optimizer, constants and schedule on both sides")] + _schedule(ctx, fields)
+    causes = _schedule(ctx, fields)
+    rows = []
+    for m in ctx.matches:
+        for ta, tb in zip(m.a, m.b):
+            w = to_canonical(ctx.prev_weights[0][ta.key], ta.layout).astype(np.float64)
+            da = to_canonical(ctx.weights[0][ta.key], ta.layout).astype(np.float64) - w
+            db = to_canonical(ctx.weights[1][tb.key], tb.layout).astype(np.float64) - \
+                to_canonical(ctx.prev_weights[1][tb.key], tb.layout).astype(np.float64)
+            diverged = any(r.diverged for r in ctx.rows if r.quantity == "weight" and r.key_a == ta.key)
+            rows.append((ta, tb, diverged, *fit(da, db, w)))
+    bad = [row for row in rows if row[2]]
+    if not bad:
+        return causes
+    lr = ctx.rates[ctx.step - 1][0] if ctx.rates else None
+    if all(row[5] < FIT for row in bad):
+        causes += _multipliers(bad, ctx, len(rows)) + _decays(bad, ctx, lr)
+    else:
+        causes += _rule(bad, ctx)
+    return causes
+
+
+def _rates_text(ctx, count):
+    return "learning rates by update (A/B): " + ", ".join(f"{a:.4g}/{b:.4g}" for a, b in (ctx.rates or [])[:count])
+
+
+def _schedule(ctx, fields):
+    """The first update whose two learning rates differ, when that is the update that parted them."""
+    for i, (ra, rb) in enumerate(ctx.rates or []):
+        if ra is None or rb is None:
+            break
+        if abs(ra - rb) > 1e-6 * max(abs(ra), abs(rb)):
+            if i + 1 != ctx.step or (i == 0 and "schedule" not in fields):
+                return []  # a different base rate from the start is a constant, not a schedule
+            before = "" if i == 0 else f"; the {i} update(s) before used equal rates"
+            return [Cause("lr-schedule", None, None,
+                          f"Update {i + 1} uses learning rate {ra:.6g} on side A and {rb:.6g} on side B{before}: "
+                          "the learning-rate schedules differ.", _rates_text(ctx, i + 1),
+                          "give both sides the same schedule (Caffe lr_policy, Keras LearningRateSchedule, "
+                          "MatConvNet learningRate per epoch)")]
+    return []
+
+
+def _multipliers(bad, ctx, total):
+    odd = [(ta, tb, r) for ta, tb, _, r, _, _, _ in bad if abs(r - 1) > FIT]
+    if not odd:
+        return []
+    roles = sorted({ta.role for ta, _, _ in odd})
+    ratios = sorted({round(r, 3) for _, _, r in odd})
+    names = ", ".join(f"{ta.shown}.{ta.role}" for ta, _, _ in odd)
+    evidence = "; ".join(f"{ta.shown}.{ta.role}: update B/A = {r:.4g}" for ta, _, r in odd)
+    if len(odd) < total:  # some tensors update alike: a factor on some parameters, not a global rate
+        return [Cause("lr-multiplier", odd[0][0].shown, odd[0][1].shown,
+                      f"Side B updates the {_plural(roles[0])} {ratios[0]:g}× as fast as side A: a per-parameter "
+                      f"learning-rate multiplier (Caffe lr_mult, MatConvNet learningRate) on {names}.", evidence,
+                      f"Caffe: param {{ lr_mult: 1 }} for the {roles[0]} blobs; or give the other side the same "
+                      "factor (Keras has no per-parameter rate: scale that parameter's gradient)")]
+    return [Cause("optimizer", odd[0][0].shown, odd[0][1].shown,
+                  f"Side B's updates are {', '.join(f'{r:g}' for r in ratios)}× side A's: the learning rates differ.",
+                  evidence, "use the same learning rate on both sides")]
+
+
+def _decays(bad, ctx, lr):
+    by_role = {}
+    for ta, tb, _, r, c, _, share in bad:
+        if share > SIGNIFICANT and lr:
+            by_role.setdefault(ta.role, []).append((ta, tb, -c / (lr * r if r else lr)))
+    causes = []
+    for role, hits in by_role.items():
+        lam = float(np.median([h[2] for h in hits]))
+        if abs(lam) < 1e-9:
+            continue
+        code = "bias-decay" if role == "bias" else "weight-decay"
+        more = "B" if lam > 0 else "A"
+        causes.append(Cause(
+            code, hits[0][0].shown, hits[0][1].shown,
+            f"Side {more} decays the {_plural(role)} by an extra {abs(lam):.4g}·w in each gradient"
+            + (" (Caffe decays biases unless decay_mult: 0)" if role == "bias" else "") + ".",
+            "; ".join(f"{ta.shown}.{role}: Δλ = {v:.4g}" for ta, _, v in hits),
+            (f"Caffe: param {{ decay_mult: 0 }} for the bias blobs, or Keras: bias_regularizer=L2({abs(lam) / 2:.4g})"
+             if role == "bias" else f"Keras: kernel_regularizer=L2({abs(lam) / 2:.4g}) (= λ/2), or the same "
+             f"weight_decay on the other side")))
+    return causes
+
+
+def _decoupled(d):
+    return Cause("decoupled-decay", None, None,
+                 "Equal at step 1, apart from step 2: one side applies weight decay decoupled (outside the momentum, "
+                 "w ← w − lr·λ·w: Keras 3's optimizer weight_decay) and the other coupled (λ·w added to the gradient, "
+                 "so it accumulates in the velocity: Caffe, MatConvNet, PyTorch SGD).",
+                 f"side A: {d['a']}; side B: {d['b']}; the first update agrees because the velocity starts at zero",
+                 "Keras: drop weight_decay= and use kernel_regularizer/bias_regularizer=L2(λ/2)")
+
+
+def _rule(bad, ctx):
+    """Updates that no rate or decay factor explains: the update rules differ."""
+    fields = {d["field"]: d for d in ctx.spec_differences or []}
+    evidence = "; ".join(f"{ta.shown}.{ta.role}: best fit Δ_B = {r:.3g}·Δ_A + {c:.3g}·w leaves {res:.0%}"
+                         for ta, _, _, r, c, res, _ in bad[:4])
+    for field in ("momentum", "learning_rate"):
+        if field in fields:
+            d = fields[field]
+            return [Cause("optimizer", None, None, f"The optimizers' {field.replace('_', ' ')} differ: side A "
+                          f"{d['a']}, side B {d['b']}.", evidence, f"use the same {field} on both sides")]
+    return []
+
+
+def _plural(role):
+    return role + ("es" if role.endswith("s") else "s")

@@ -1,0 +1,120 @@
+"""Each side's training and layers in one neutral view, whatever the dialect, so that two specs
+can be compared field by field: optimizer, rates, schedule, decay, multipliers, init, input, loss."""
+
+from ..frameworks import keras as keras_facts
+
+SHAPING = ("conv2d", "pool2d", "dense")
+
+
+def known(desc):
+    return desc.dialect != "python-adapter"
+
+
+def training(desc):
+    """{field: value} of what shapes the updates; None where the dialect cannot say."""
+    opt = desc.optimizer
+    if opt is None:
+        return {}
+    if opt.kind.startswith("caffe."):
+        kind = opt.kind.split(".", 1)[1].lower()
+        sched = opt.schedule or {}
+        policy = sched.get("lr_policy", "fixed")
+        view = {"optimizer": kind, "learning_rate": sched.get("base_lr"),
+                "schedule": "constant" if policy == "fixed" else _caffe_schedule(sched),
+                "weight_decay": f"coupled, λ = {opt.hyper.get('weight_decay', 0.0):g} × decay_mult "
+                                f"({opt.hyper.get('regularization_type', 'L2')}, in the solver)"}
+        if kind in ("sgd", "nesterov"):
+            view["momentum"] = opt.hyper.get("momentum", 0.0)
+        return view
+    if desc.dialect == "keras":
+        hyper = opt.hyper
+        kind = opt.kind.lower()
+        lr = hyper.get("learning_rate")
+        view = {"optimizer": "nesterov" if hyper.get("nesterov") else kind,
+                "learning_rate": lr if isinstance(lr, (int, float)) else str(lr),
+                "schedule": "constant" if isinstance(lr, (int, float)) else str(lr)}
+        if kind == "sgd":
+            view["momentum"] = hyper.get("momentum", 0.0)
+        wd = hyper.get("weight_decay")
+        penalties = desc.penalties()
+        view["weight_decay"] = (f"decoupled, λ = {wd:g} ({keras_facts.WEIGHT_DECAY_RULE.value})" if wd else
+                                "coupled, in the loss: " + (", ".join(
+                                    f"{layer}.{role} {p.written}" for (layer, role), p in penalties.items())
+                                    if penalties else "none"))
+        return view
+    return {}
+
+
+def _caffe_schedule(s):
+    keys = {"step": ("gamma", "stepsize"), "exp": ("gamma",), "inv": ("gamma", "power"),
+            "multistep": ("gamma", "stepvalue"), "poly": ("power", "max_iter"), "sigmoid": ("gamma", "stepsize")}
+    args = ", ".join(f"{k}={s.get(k)}" for k in keys.get(s.get("lr_policy"), ()))
+    return f"{s.get('lr_policy')}({args})"
+
+
+def parameters(desc):
+    """Per parameterised layer, per role: (layer name, role, lr multiplier, decay gradient factor, init)."""
+    out = []
+    for layer in desc.layers:
+        trainable = [p for p in layer.params if p.trainable]
+        if not trainable:
+            continue
+        rows = []
+        for p in trainable:
+            if desc.dialect == "keras":
+                pen = layer.penalties.get(p.role)
+                decay = pen.gradient_factor if pen is not None and pen.kind == "l2" else 0.0
+            elif desc.optimizer is not None and desc.optimizer.kind.startswith("caffe."):
+                decay = float(desc.optimizer.hyper.get("weight_decay") or 0.0) * p.decay_mult
+            else:
+                decay = None
+            rows.append((layer.name, p.role, p.lr_mult, decay, _init(p.filler)))
+        out.append(rows)
+    return out
+
+
+def _init(filler):
+    if not filler:
+        return None
+    kind = str(filler.get("type"))
+    names = {"GlorotUniform": "glorot_uniform (U±√(6/(fan_in+fan_out)))", "Zeros": "zeros",
+             "constant": f"constant {filler.get('value', 0.0):g}"}
+    if kind == "xavier":
+        norm = filler.get("variance_norm", "FAN_IN")
+        return ("xavier (U±√(3/fan_in), LeCun-uniform)" if norm == "FAN_IN" else f"xavier ({norm})")
+    if kind == "constant" and float(filler.get("value", 0.0)) == 0.0:
+        return "zeros"
+    return names.get(kind, kind)
+
+
+def shapes(desc):
+    """(layer, kind, canonical per-sample output shape (h, w, c) or (n,)) of the shape-changing layers."""
+    out = []
+    for layer in desc.layers:
+        if layer.kind in SHAPING and layer.output_shape is not None:
+            shape = tuple(layer.output_shape)
+            if desc.input.layout == "chw" and len(shape) == 3:
+                shape = (shape[1], shape[2], shape[0])
+            out.append((layer, shape))
+    return out
+
+
+def loss(desc):
+    if desc.loss is None:
+        return None
+    kind = desc.loss.kind
+    if kind in ("softmax_loss", "categorical_crossentropy", "sparse_categorical_crossentropy",
+                "CategoricalCrossentropy", "SparseCategoricalCrossentropy"):
+        return "softmax cross-entropy, mean over the batch"
+    if kind in ("mean_squared_error",):
+        return "squared error, mean over outputs and batch"
+    if kind == "euclidean_loss":
+        return "squared error, Σ/(2N)"
+    return kind
+
+
+def input_transform(desc):
+    t = desc.input.transform
+    if t is not None:
+        return f"scale {t['scale']:g}, mean {t['mean']:g} (the Data layer's transform_param)"
+    return "8-bit pixels scaled to [0, 1] (parity's default for every non-Caffe-Data side)"
