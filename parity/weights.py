@@ -158,6 +158,19 @@ class Match:
     index: int
     a: list  # of Tensor
     b: list
+    shapes: dict = None  # role -> the canonical shape both sides are compared and drawn in
+
+
+def compatible(sa, sb):
+    """The canonical shape two tensors share, or None. A whole-map conv (h, w, in, out) is a dense
+    (h·w·in, out) layer: reshaping row-major keeps Keras's h,w,c flatten order (MatConvNet conv-as-fc)."""
+    if tuple(sa) == tuple(sb):
+        return tuple(sa)
+    if {len(sa), len(sb)} == {2, 4}:
+        four, two = (sa, sb) if len(sa) == 4 else (sb, sa)
+        if int(np.prod(four[:3])) == two[0] and four[3] == two[1]:
+            return tuple(two)
+    return None
 
 
 @dataclass
@@ -180,23 +193,25 @@ def match(tensors_a, tensors_b):
             extra = layers_a if i < len(layers_a) else layers_b
             side = "A" if extra is layers_a else "B"
             return matches, Mismatch(
-                i, layers_a[i][0].layer if i < len(layers_a) else None,
-                layers_b[i][0].layer if i < len(layers_b) else None,
+                i, layers_a[i][0].shown if i < len(layers_a) else None,
+                layers_b[i][0].shown if i < len(layers_b) else None,
                 f"side A has {len(layers_a)} parameterised layers, side B {len(layers_b)}; "
                 f"side {side}'s layer {i + 1} ({extra[i][0].layer}) has no counterpart",
             )
         la, lb = layers_a[i], layers_b[i]
         roles_a, roles_b = [t.role for t in la], [t.role for t in lb]
         if roles_a != roles_b:
-            return matches, Mismatch(i, la[0].layer, lb[0].layer,
+            return matches, Mismatch(i, la[0].shown, lb[0].shown,
                                      f"parameters {roles_a} on side A against {roles_b} on side B")
+        shapes = {}
         for ta, tb in zip(la, lb):
-            if ta.canonical_shape != tb.canonical_shape:
+            shapes[ta.role] = compatible(ta.canonical_shape, tb.canonical_shape)
+            if shapes[ta.role] is None:
                 return matches, Mismatch(
-                    i, ta.layer, tb.layer,
+                    i, ta.shown, tb.shown,
                     f"{ta.role} is {_shape_text(ta)} on side A but {_shape_text(tb)} on side B",
                 )
-        matches.append(Match(i, la, lb))
+        matches.append(Match(i, la, lb, shapes))
     return matches, None
 
 
@@ -227,15 +242,16 @@ def starting_weights(mode, matches, own_a, own_b):
     result, index = {}, 0
     for m in matches:
         for ta, tb in zip(m.a, m.b):
+            shape = m.shapes[ta.role] if m.shapes else ta.canonical_shape
             if kind == "zeros":
-                value = np.zeros(ta.canonical_shape, np.float32)
+                value = np.zeros(shape, np.float32)
             elif kind == "seed":
-                value = seeded(int(arg or 0), index, ta.role, ta.canonical_shape)
+                value = seeded(int(arg or 0), index, ta.role, shape)
             elif kind == "a":
                 value = to_canonical(np.asarray(own_a[ta.key]), ta.layout)
             else:
                 value = to_canonical(np.asarray(own_b[tb.key]), tb.layout)
-            result[(m.index, ta.role)] = value
+            result[(m.index, ta.role)] = value.reshape(shape)
             index += 1
     return result
 

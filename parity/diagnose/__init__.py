@@ -51,7 +51,15 @@ def diagnose(ctx):
     causes += signatures.penalty(ctx)
     causes += signatures.constant_scale(ctx)
     causes += update_causes(ctx)
-    causes += [ignored_decay(d) for d in ctx.spec_differences or [] if d["cause"] == "lr-decay-ignored"]
+    ignored = [ignored_decay(d) for d in ctx.spec_differences or [] if d["cause"] == "lr-decay-ignored"]
+    if ignored and any(c.code in ("lr-schedule", "optimizer") for c in causes):
+        causes = ignored + causes  # the ignored argument is why the schedules differ
+    else:
+        causes += ignored
+    if not causes:
+        from .fallback import from_spec
+
+        causes = from_spec(ctx)
     return causes
 
 

@@ -19,19 +19,27 @@ def differences(a, b):
     _structure(a, b, add)
     ta, tb = views.training(a), views.training(b)
     causes = {"optimizer": "optimizer", "learning_rate": "optimizer", "momentum": "optimizer",
-              "schedule": "lr-schedule", "weight_decay": "weight-decay"}
-    for key in ("optimizer", "learning_rate", "momentum", "schedule", "weight_decay"):
+              "schedule": "lr-schedule", "weight_decay": "weight-decay", "momentum_rule": "momentum-formulation"}
+    for key in ("optimizer", "learning_rate", "momentum", "schedule", "momentum_rule", "weight_decay"):
         if key in ta and key in tb and not _same(ta[key], tb[key]):
             cause = causes[key]
             if key == "weight_decay" and ("decoupled" in str(ta[key])) != ("decoupled" in str(tb[key])):
                 cause = "decoupled-decay"
-            add(key, None, None, ta[key], tb[key], cause)
+            add(key, None, None, ta[key], tb[key], cause,
+                "only where the learning rate changes" if key == "momentum_rule" else "yes")
     for note in a.notes + b.notes:
         if "decay" in note and "no longer supported" in note:
             side = "A" if note in a.notes else "B"
             add("decay (Keras 2 argument)", None, None, note if side == "A" else None, note if side == "B" else None,
                 "lr-decay-ignored", "no: Keras 3 ignores it, which is the finding")
     _parameters(a, b, add)
+    for (na, fa), (nb, fb) in zip(views.activations(a), views.activations(b)):
+        if fa != fb and not (fa == "softmax" and fb == "linear" and _softmax_in_loss(b)) and not (
+                fb == "softmax" and fa == "linear" and _softmax_in_loss(a)):
+            add("activation", na, nb, fa, fb, "activation")
+    for (na, ea), (nb, eb) in zip(views.batchnorms(a), views.batchnorms(b)):
+        if ea is not None and eb is not None and not _same(float(ea), float(eb)):
+            add("batch norm epsilon", na, nb, ea, eb, "batchnorm")
     la, lb = views.loss(a), views.loss(b)
     if la != lb:
         add("loss", None, None, la, lb, "loss-function")
@@ -62,6 +70,11 @@ def _structure(a, b, add):
             na, nb = la.attrs.get("num_output"), lb.attrs.get("num_output")
             if na != nb:
                 add("outputs", la.name, lb.name, na, nb, "architecture")
+
+
+def _softmax_in_loss(desc):
+    """A Caffe SoftmaxWithLoss (or a Keras from_logits loss) applies the softmax itself."""
+    return desc.loss is not None and (desc.loss.kind == "softmax_loss" or desc.loss.attrs.get("from_logits"))
 
 
 def _same(a, b):

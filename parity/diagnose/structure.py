@@ -1,6 +1,9 @@
 """A structural mismatch: a divergence at step 0 that prevents syncing weights."""
 
+import numpy as np
+
 from ..compare import Row
+from ..weights import compatible, to_canonical
 from . import Cause
 
 
@@ -19,13 +22,57 @@ def first_shape_mismatch(desc_a, desc_b):
     if not (views.known(desc_a) and views.known(desc_b)):
         return None
     for (la, sa), (lb, sb) in zip(views.shapes(desc_a), views.shapes(desc_b)):
-        if sa == sb:
+        kernels = _kernel_shapes(la), _kernel_shapes(lb)
+        if None not in kernels and compatible(*kernels) is None:
+            why = (f"{la.name}'s kernel is {_x(kernels[0])} on side A but {lb.name}'s is {_x(kernels[1])} on side B "
+                   "(h×w×in×out, or in×out)")
+            row = Row(0, "structure", -1, la.name, lb.name, "kernel", None, 0.0)
+            return row, _kernel_cause(la, lb, why, desc_a, desc_b)
+        if _squeezed(sa) == _squeezed(sb):
             continue
         why = (f"{la.name} ({la.kind}) gives {'×'.join(map(str, sa))} on side A but {lb.name} ({lb.kind}) "
                f"gives {'×'.join(map(str, sb))} on side B (per sample, h×w×c)")
         row = Row(0, "structure", -1, la.name, lb.name, None, None, 0.0)
         return row, _shape_cause(la, lb, desc_a, desc_b, why)
     return None
+
+
+def _squeezed(shape):
+    """A 1×1×K map and a K vector are the same output (a whole-map conv against a dense layer)."""
+    shape = tuple(shape)
+    while len(shape) > 1 and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _kernel_shapes(layer):
+    kernel = next((p for p in layer.params if p.role == "kernel"), None)
+    if kernel is None:
+        return None
+    return to_canonical(np.empty(kernel.shape, np.uint8), kernel.layout).shape
+
+
+def _kernel_cause(la, lb, why, desc_a, desc_b):
+    ga, gb = la.attrs.get("group", 1), lb.attrs.get("group", 1)
+    if ga != gb:
+        grouped = la if ga != 1 else lb
+        other = lb if grouped is la else la
+        other_desc = desc_b if other is lb else desc_a
+        groups = grouped.attrs.get("group")
+        if other_desc.dialect == "keras":
+            kernel = tuple(other.attrs.get("kernel", (1, 1)))
+            other_fix = (f"Keras: keras.layers.Conv2D({other.attrs.get('num_output')}, {kernel}, groups={groups}) "
+                         f"for {other.name}")
+        else:
+            other_fix = f"give {other.name} {groups} groups"
+        return Cause("grouped-conv", la.name, lb.name,
+                     f"{grouped.name} runs as {grouped.attrs.get('group')} groups: its filters are "
+                     f"{_x(_kernel_shapes(grouped)[2:3])} deep on a wider input (MatConvNet infers groups from the "
+                     f"filter depth and does not reject it); {other.name} convolves the whole depth.", why,
+                     f"{other_fix} to train as {grouped.name} does; or make {grouped.name}'s filters as deep as "
+                     "its input (what the author meant)")
+    return Cause("architecture", la.name, lb.name, f"The kernels of {la.name} and {lb.name} differ in shape.", why,
+                 "make the layers the same size on both sides")
 
 
 def _shape_cause(la, lb, desc_a, desc_b, why):

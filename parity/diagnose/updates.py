@@ -31,19 +31,22 @@ def update_causes(ctx):
     fields = {d["field"]: d for d in ctx.spec_differences or []}
     if "weight_decay" in fields and fields["weight_decay"]["cause"] == "decoupled-decay" and ctx.step == 2:
         return [_decoupled(fields["weight_decay"])]
+    moved = _rate_change(ctx)
+    if "momentum_rule" in fields and moved is not None:
+        return [_momentum_formulation(ctx, fields["momentum_rule"], *moved)]
     if "optimizer" in fields:  # a different rule explains everything after it; name it first
         d = fields["optimizer"]
         return [Cause("optimizer", None, None, f"The optimizers differ: side A uses {d['a']}, side B {d['b']}; "
                       "the first update parts the weights.", _rates_text(ctx, 1),
-                      "use the same optimizer, constants and schedule on both sides")] + _schedule(ctx, fields)
+                      _optimizer_fix(ctx))] + _schedule(ctx, fields)
     causes = _schedule(ctx, fields)
     rows = []
     for m in ctx.matches:
         for ta, tb in zip(m.a, m.b):
             w = to_canonical(ctx.prev_weights[0][ta.key], ta.layout).astype(np.float64)
             da = to_canonical(ctx.weights[0][ta.key], ta.layout).astype(np.float64) - w
-            db = to_canonical(ctx.weights[1][tb.key], tb.layout).astype(np.float64) - \
-                to_canonical(ctx.prev_weights[1][tb.key], tb.layout).astype(np.float64)
+            db = (to_canonical(ctx.weights[1][tb.key], tb.layout).astype(np.float64) -
+                  to_canonical(ctx.prev_weights[1][tb.key], tb.layout).astype(np.float64)).reshape(da.shape)
             diverged = any(r.diverged for r in ctx.rows if r.quantity == "weight" and r.key_a == ta.key)
             rows.append((ta, tb, diverged, *fit(da, db, w)))
     bad = [row for row in rows if row[2]]
@@ -144,3 +147,41 @@ def _rule(bad, ctx):
 
 def _plural(role):
     return role + ("es" if role.endswith("s") else "s")
+
+
+def _close(a, b):
+    return abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+
+
+def _rate_change(ctx):
+    """(old, new) when the update that parted the sides is the first to use a new rate, equal on both."""
+    if not ctx.rates or ctx.step < 2 or len(ctx.rates) < ctx.step:
+        return None
+    (ra, rb), (pa, pb) = ctx.rates[ctx.step - 1], ctx.rates[ctx.step - 2]
+    if None in (ra, rb, pa, pb) or not _close(ra, rb) or not _close(pa, pb) or _close(ra, pa):
+        return None
+    return pa, ra
+
+
+def _momentum_formulation(ctx, diff, old, new):
+    return Cause(
+        "momentum-formulation", None, None,
+        f"Both sides agreed through update {ctx.step - 1} and parted at update {ctx.step}, the first at the new "
+        f"learning rate {new:g} (it was {old:g}); "
+        f"the rates are equal on both sides, but side A puts the rate {diff['a']}, side B {diff['b']}.",
+        _rates_text(ctx, ctx.step),
+        "keep the rate constant when comparing; or, on the Keras side, rescale the SGD momentum buffers by "
+        "new_rate/old_rate when the rate changes (a callback) to follow MatConvNet's rule")
+
+
+def _optimizer_fix(ctx):
+    from .fixes import keras_decay, keras_optimizer
+
+    for keras_side, other in ((0, 1), (1, 0)):
+        if ctx.sides[keras_side].dialect == "keras":
+            line = keras_optimizer(ctx.sides[other].description)
+            if line:
+                decay = keras_decay(ctx.sides[other].description)
+                label = "AB"[keras_side]
+                return f"side {label} (Keras): optimizer={line}" + (f"; and {decay}" if decay else "")
+    return "use the same optimizer, constants and schedule on both sides"

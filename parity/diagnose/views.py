@@ -4,6 +4,8 @@ can be compared field by field: optimizer, rates, schedule, decay, multipliers, 
 from ..frameworks import keras as keras_facts
 
 SHAPING = ("conv2d", "pool2d", "dense")
+MOMENTUM_INSIDE = "lr inside the velocity (v ← μv − lr·g; w ← w + v): a new rate scales new gradients only"
+MOMENTUM_AT_UPDATE = "lr at update time (v ← μv − g; w ← w + lr·v): a new rate rescales the whole velocity"
 
 
 def known(desc):
@@ -25,7 +27,17 @@ def training(desc):
                                 f"({opt.hyper.get('regularization_type', 'L2')}, in the solver)"}
         if kind in ("sgd", "nesterov"):
             view["momentum"] = opt.hyper.get("momentum", 0.0)
+            view["momentum_rule"] = MOMENTUM_INSIDE
         return view
+    if opt.kind.startswith("matconvnet."):
+        rates = (opt.schedule or {}).get("learning_rate") or [opt.hyper.get("learning_rate")]
+        constant = len(set(rates)) <= 1
+        return {"optimizer": "nesterov" if opt.hyper.get("nesterov") else "sgd",
+                "learning_rate": rates[0],
+                "schedule": "constant" if constant else f"per epoch: {opt.hyper.get('learning_rate_per_epoch')}",
+                "momentum": opt.hyper.get("momentum", 0.0),
+                "momentum_rule": MOMENTUM_AT_UPDATE,
+                "weight_decay": f"coupled, λ = {opt.hyper.get('weight_decay', 0.0):g} × weightDecay (in cnn_train)"}
     if desc.dialect == "keras":
         hyper = opt.hyper
         kind = opt.kind.lower()
@@ -35,6 +47,7 @@ def training(desc):
                 "schedule": "constant" if isinstance(lr, (int, float)) else str(lr)}
         if kind == "sgd":
             view["momentum"] = hyper.get("momentum", 0.0)
+            view["momentum_rule"] = MOMENTUM_INSIDE
         wd = hyper.get("weight_decay")
         penalties = desc.penalties()
         view["weight_decay"] = (f"decoupled, λ = {wd:g} ({keras_facts.WEIGHT_DECAY_RULE.value})" if wd else
@@ -64,7 +77,7 @@ def parameters(desc):
             if desc.dialect == "keras":
                 pen = layer.penalties.get(p.role)
                 decay = pen.gradient_factor if pen is not None and pen.kind == "l2" else 0.0
-            elif desc.optimizer is not None and desc.optimizer.kind.startswith("caffe."):
+            elif desc.optimizer is not None and desc.optimizer.kind.startswith(("caffe.", "matconvnet.")):
                 decay = float(desc.optimizer.hyper.get("weight_decay") or 0.0) * p.decay_mult
             else:
                 decay = None
@@ -118,3 +131,24 @@ def input_transform(desc):
     if t is not None:
         return f"scale {t['scale']:g}, mean {t['mean']:g} (the Data layer's transform_param)"
     return "8-bit pixels scaled to [0, 1] (parity's default for every non-Caffe-Data side)"
+
+
+NONLINEAR = {"relu", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu", "softplus", "exponential"}
+
+
+def activations(desc):
+    """Per parameterised layer: (layer name, the nonlinearity applied before the next one)."""
+    out = []
+    for layer in desc.layers:
+        if any(p.trainable for p in layer.params) and layer.kind in ("conv2d", "dense"):
+            act = layer.attrs.get("activation", "linear")
+            out.append([layer.name, "linear" if act in (None, "linear") else act])
+        elif out and layer.kind in NONLINEAR and out[-1][1] == "linear":
+            slope = layer.attrs.get("negative_slope", 0.0)
+            out[-1][1] = f"leaky relu ({slope:g})" if layer.kind == "relu" and slope else layer.kind
+    return out
+
+
+def batchnorms(desc):
+    """(layer name, eps) of each batch normalisation, in forward order."""
+    return [(layer.name, layer.attrs.get("eps")) for layer in desc.layers if layer.kind == "batchnorm"]

@@ -30,9 +30,27 @@ def caffe_solver_for(desc, tensors, dtype, sgd_lr=None, default_lr=None):
         schedule = dict(opt.schedule)
         if schedule.get("base_lr") is None:
             schedule["base_lr"] = default_lr
-    rule = caffe_solver.CaffeSolver(kind, hyper, [params[t.key].lr_mult for t in tensors],
+    plain = sgd_lr is not None  # plain SGD on both sides: no multipliers either
+    rule = caffe_solver.CaffeSolver(kind, hyper, [1.0 if plain else params[t.key].lr_mult for t in tensors],
                                     [params[t.key].decay_mult for t in tensors], dtype)
+    iter_size = int(hyper.get("iter_size") or 1)
+    if iter_size > 1:
+        rule = _Accumulated(rule, iter_size)
     return rule, lambda iteration: float(caffe_solver.learning_rate(schedule, iteration))
+
+
+class _Accumulated:
+    """iter_size passes over parity's one full batch: Caffe sums iter_size identical diffs, then
+    clips that sum and divides by iter_size (sgd_solver.cpp:115,134), so only clipping sees it."""
+
+    def __init__(self, rule, passes):
+        self.rule, self.passes = rule, passes
+
+    def build(self, variables):
+        self.rule.build(variables)
+
+    def apply(self, variables, grads, rate, iteration):
+        return self.rule.apply(variables, [g * self.passes for g in grads], rate, iteration)
 
 
 @op("conv2d")
