@@ -1,4 +1,4 @@
-# parity: `make demo` runs story 1 on the bundled MNIST subset; `make test` runs the suite.
+# parity: `make demo` runs the three stories on the bundled data; `make test` runs the suite.
 # Each target installs what it needs into .venv first.
 PYTHON ?= python3
 VENV ?= .venv
@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PARITY := $(VENV)/bin/parity
 STORY1 := configs/story1
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean fuzz
 
 install: $(VENV)/.installed
 
@@ -16,13 +16,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-# Story 1 diverges (exit 1 is the finding, not a failure); the equivalent pair must be parity.
+# The stories diverge (exit 1 is the finding, not a failure); the equivalent pairs must be parity.
 demo: install
 	$(PARITY) check $(STORY1)/keras_mlp.py $(STORY1)/numpy_net.py --weights zeros --steps 20; test $$? -eq 1
 	$(PARITY) check $(STORY1)/keras_mlp.py:build_half $(STORY1)/numpy_net.py --steps 50
+	$(PARITY) check configs/story3/keras_model.py configs/story3/solver.prototxt --steps 5; test $$? -eq 1
+	$(PARITY) check configs/story2/cnn_two_class_init.m configs/story2/keras_port.py \
+		--data configs/story2/mnist_two_classes.npz --samples 64 --steps 5; test $$? -eq 1
+	$(PARITY) check configs/caffe_keras/keras_model.py configs/caffe_keras/solver.prototxt --samples 256 --steps 30
 
 test: install
 	$(PY) -m pytest
+
+# A long fuzzing campaign over the prototxt and .m readers (make test runs a bounded one).
+fuzz: install
+	$(PY) tools/fuzz.py --count 100000
 
 lint: install
 	$(PY) -m ruff check parity tests bench

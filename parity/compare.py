@@ -73,11 +73,9 @@ def pair_precision(dtype_a, dtype_b):
 
 
 def _nonfinite(a, b):
-    if not np.all(np.isfinite(a)):
-        return "A"
-    if not np.all(np.isfinite(b)):
-        return "B"
-    return None
+    """Which side holds NaN or Inf: "A", "B", "A and B" (never equal to each other), or None."""
+    bad = [label for label, t in (("A", a), ("B", b)) if not np.all(np.isfinite(t))]
+    return " and ".join(bad) or None
 
 
 @dataclass
@@ -98,6 +96,11 @@ class Pair:
     @property
     def ident(self):
         return (self.quantity, self.index, self.param, self.term)
+
+    def __post_init__(self):
+        # a whole-map conv against a dense layer: the same values, one reshape apart
+        if self.a.shape != self.b.shape and self.a.size == self.b.size:
+            self.b = self.b.reshape(self.a.shape)
 
 
 def step_pairs(matches, weights_a, weights_b, ev_a, ev_b, mode, compare_reg=False):

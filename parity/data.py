@@ -130,17 +130,19 @@ def check_labels(samples, num_classes, side_name):
         )
 
 
-def for_side(x, input_shape, layout="hwc"):
+def for_side(x, input_shape, layout="hwc", source=None, spec=None):
     """Samples in one side's layout: (N, H, W[, C]) stored -> the side's `input_shape`.
 
     A flat input takes the sample's values in row-major order (28x28x1 -> 784).
+    `source` (the samples) and `spec` (the side's file) name both ends in an error.
     """
     n = x.shape[0]
     per_sample = int(np.prod(x.shape[1:]))
     if int(np.prod(input_shape)) != per_sample:
         raise DataError(
-            f"each sample holds {per_sample} values (shape {tuple(x.shape[1:])}) but the spec's input is "
-            f"{tuple(input_shape)} ({int(np.prod(input_shape))} values)."
+            f"{'the samples in ' + str(source) + ': ' if source else ''}each sample holds {per_sample} values "
+            f"(shape {tuple(x.shape[1:])}) but the spec{' ' + str(spec) if spec else ''}'s input is "
+            f"{tuple(input_shape)} ({int(np.prod(input_shape))} values); expected samples of that size."
         )
     if layout == "chw" and x.ndim == 4 and x.shape[-1] > 1:
         x = x.transpose(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
@@ -177,10 +179,22 @@ def _checked(x, y, source):
         raise DataError(f"{source}: labels must be integers.")
     if x.dtype != np.uint8 and not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float64)
+    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+        bad = ~np.isfinite(x.reshape(len(x), -1))
+        raise DataError(f"{source}: expected finite sample values; found {int(bad.sum())} NaN or Inf values, the "
+                        f"first in sample {int(np.argmax(bad.any(axis=1)))}.")
     return Samples(x, y.astype(np.int64), source)
 
 
 def _read_npz(path, source):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read: {err.strerror or err}.") from None
+    if head != b"PK":  # np.load would take anything else for a pickle: refuse it before np.load sees it
+        raise DataError(f"{path}: expected a .npz archive (a zip file written by numpy.savez) holding x and y; "
+                        f"found {_first_bytes(path)}.")
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in ("x", "y") if k not in f.files]
@@ -208,7 +222,17 @@ def _read_h5(path):
     except DataError:
         raise
     except Exception as err:
-        raise DataError(f"{path}: not a readable HDF5 file ({err}).") from None
+        raise DataError(f"{path}: not a readable HDF5 file: expected HDF5 holding datasets x and y, found "
+                        f"{_first_bytes(path)} ({err}).") from None
+
+
+def _first_bytes(path):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as err:
+        return f"a file parity cannot read ({err.strerror or err})"
+    return "an empty file" if not head else f"a file starting with bytes {head.hex(' ')}"
 
 
 def _read_idx(path):

@@ -2,11 +2,12 @@
 compare every tensor at every step, and diagnose the first divergence.
 """
 
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import data, dialects
+from . import data, dialects, resources
 from .compare import RTOL, Row, Tolerance, first_diverged, judge, noise_of, pair_precision, rel_error, step_pairs
 from .diagnose import Context, diagnose, dtype_cause
 from .diagnose.spec_diff import differences
@@ -30,6 +31,8 @@ class Options:
     atol: float | None = None
     a_input: str | None = None
     b_input: str | None = None
+    timeout: float | None = None  # --timeout: seconds for the whole check
+    deadline: float | None = None  # time.monotonic() by which the check must end; set from timeout
 
 
 @dataclass
@@ -43,26 +46,25 @@ class Result:
     history: list  # per step: {row ident: (label, rel_error, tolerance)}
     sides: dict
     notes: list = field(default_factory=list)
-    losses: list = field(default_factory=list)  # per step: (loss A, loss B)
+    losses: list = field(default_factory=list)  # per step: (loss A, loss B), data terms where both separate them
 
 
-def run_check(spec_a, spec_b, opts, progress=None):
+def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
+    """`on_step(pass_index, step, engines, evaluations, weights, rows)` sees every step of every pass
+    (pass 1 is the float32 rerun that measures noise, when there is one); traces are written from it."""
     _validate(opts)
-    side_a, side_b = dialects.load(spec_a), dialects.load(spec_b)
-    classes = side_a.num_classes or side_b.num_classes
-    stored = [_stored_shape(s) for s in (side_a, side_b) if not s.rebind]
-    samples = data.select(data.load(opts.data, stored or [(28, 28, 1)], classes), opts.samples)
-    # A Caffe Data layer takes the samples' own shape: translate such a spec again now that it is known.
-    side_a, side_b = (s.rebind(_sample_shape(samples, s)) if s.rebind else s for s in (side_a, side_b))
-    for label, side in (("side A", side_a), ("side B", side_b)):
-        data.check_labels(samples, side.num_classes, f"{label} ({side.path})")
-    inputs = [_side_input(samples, side, override, option)
-              for side, override, option in ((side_a, opts.a_input, "--a-input"), (side_b, opts.b_input, "--b-input"))]
+    if opts.timeout is not None and opts.deadline is None:
+        opts.deadline = time.monotonic() + opts.timeout
+    (side_a, side_b), samples, inputs = prepare_sides(
+        (spec_a, spec_b), opts, (opts.a_input, opts.b_input), ("--a-input", "--b-input"), ("side A", "side B"))
+    if on_step is not None and hasattr(on_step, "begin"):
+        on_step.begin((side_a, side_b), inputs, samples)  # a trace writer's metadata: specs, inputs, samples
     device = _device(opts.device)
-    run = _Pass(side_a, side_b, inputs, samples, opts, device, progress)
+    run = _Pass(side_a, side_b, inputs, samples, opts, device, progress, on_step=on_step)
     result = run.execute(noise=False)
     if result.first is not None and run.can_measure_noise(result.first):
-        measured = _Pass(side_a, side_b, inputs, samples, opts, device, progress, names=run.names).execute(noise=True)
+        measured = _Pass(side_a, side_b, inputs, samples, opts, device, progress, names=run.names,
+                         on_step=on_step, index=1).execute(noise=True)
         if measured.first is None:
             measured.causes = [dtype_cause(result.first)]
             measured.notes.append(
@@ -82,6 +84,42 @@ def run_check(spec_a, spec_b, opts, progress=None):
     return result
 
 
+def prepare_sides(specs, opts, overrides, options, labels):
+    """Load the specs, read and select the samples, and make each side's input: what `check` and
+    `parity record` (one side alone) share. Returns (sides, samples, inputs)."""
+    sides = [dialects.load(spec) for spec in specs]
+    resources.check_memory(tuple(sides))  # before any data or engine is allocated
+    classes = next((s.num_classes for s in sides if s.num_classes), None)
+    stored = [_stored_shape(s) for s in sides if not s.rebind]
+    samples = data.select(data.load(opts.data, stored or [(28, 28, 1)], classes), opts.samples)
+    # A Caffe Data layer takes the samples' own shape: translate such a spec again now that it is known.
+    rebound = any(s.rebind for s in sides)
+    sides = [s.rebind(_sample_shape(samples, s)) if s.rebind else s for s in sides]
+    if rebound:
+        resources.check_memory(tuple(sides))
+    for label, side in zip(labels, sides):
+        data.check_labels(samples, side.num_classes, f"{label} ({side.path})")
+    inputs = [_side_input(samples, side, override, option) for side, override, option in zip(sides, overrides, options)]
+    return sides, samples, inputs
+
+
+def new_engine(side, label, dtype, device, opts):
+    """A fresh engine for one side at `dtype`: its own optimizer, or plain SGD at --lr under --optimizer sgd."""
+    sgd_lr = opts.lr if opts.optimizer == "sgd" else None
+    return side.make_engine(label, dtype, device, sgd_lr, opts.lr)
+
+
+def update_rates(engines, opts):
+    """Per side, the rate its next update uses; an adapter takes the other side's (contract), or --lr alone."""
+    own = [e.current_lr() for e in engines]
+    if opts.optimizer == "sgd":
+        return [opts.lr] * len(engines)
+    rates = []
+    for mine, other in zip(own, own[::-1]):
+        rates.append(mine if mine is not None else (other if other is not None else opts.lr))
+    return rates
+
+
 def _validate(opts):
     if opts.steps < 0:
         raise UsageError(f"--steps must be 0 or more; received {opts.steps}.")
@@ -92,6 +130,8 @@ def _validate(opts):
             raise UsageError(f"--{name} must be a non-negative number; received {value}.")
     if not opts.lr > 0:
         raise UsageError(f"--lr must be positive; received {opts.lr}.")
+    if opts.timeout is not None and not opts.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds; received {opts.timeout}.")
 
 
 @dataclass
@@ -126,7 +166,7 @@ def _sample_shape(samples, side):
 
 
 def _side_input(samples, side, override, option):
-    x = data.for_side(samples.x, side.input_shape, side.input_layout)
+    x = data.for_side(samples.x, side.input_shape, side.input_layout, samples.source, side.path)
     if override is not None:
         transform = data.parse_transform(override, option)
     elif side.transform is not None:  # a Caffe Data layer: its own transform_param and nothing else
@@ -166,15 +206,15 @@ def _device(device):
 class _Pass:
     """One run of both sides over all steps; with `noise`, each float32 side also runs in float64."""
 
-    def __init__(self, side_a, side_b, inputs, samples, opts, device, progress, names=None):
+    def __init__(self, side_a, side_b, inputs, samples, opts, device, progress, names=None, on_step=None, index=0):
+        self.on_step, self.index = on_step, index
         self.sides, self.inputs, self.samples = (side_a, side_b), inputs, samples
         self.spec_differences = differences(side_a.description, side_b.description)
         self.opts, self.device, self.progress = opts, device, progress
         self.names = names  # reported names by position, fixed by the first pass
 
     def _engine(self, side, label, dtype):
-        sgd_lr = self.opts.lr if self.opts.optimizer == "sgd" else None
-        engine = side.make_engine(label, dtype, self.device, sgd_lr, self.opts.lr)
+        engine = new_engine(side, label, dtype, self.device, self.opts)
         if self.names is not None and label in self.names:
             tensor_names, stage_names = self.names[label]
             engine.tensors = [replace(t, layer=n[0], key=t.key, by_key=n[1]) if not t.by_key else t
@@ -243,8 +283,11 @@ class _Pass:
             rows = judge(step, pairs, tolerance, measured)
             if step == 0:
                 rows.insert(0, input_row)
+            if self.on_step is not None:
+                self.on_step(self.index, step, eng, evs, weights, rows)
             result.history.append({r.ident: (_label(r), r.rel_error, r.tolerance) for r in rows})
-            result.losses.append((evs[0].loss_total, evs[1].loss_total))
+            term = "loss_data" if mode == "terms" else "loss_total"  # what the comparison compares
+            result.losses.append((getattr(evs[0], term), getattr(evs[1], term)))
             result.steps_run = step
             if result.first is None:
                 first = first_diverged(rows)
@@ -257,6 +300,7 @@ class _Pass:
                 break  # nothing after a NaN is worth comparing
             prev = weights
             if step < opts.steps:
+                _check_deadline(opts, step, result)
                 lrs = self._rates(eng)
                 rates.append(tuple(lrs))
                 for e, lr in zip(eng, lrs):
@@ -270,20 +314,25 @@ class _Pass:
 
     def _rates(self, eng):
         """Per side, the rate its next update uses; an adapter takes the other side's (contract)."""
-        own = [e.current_lr() for e in eng]
-        if self.opts.optimizer == "sgd":
-            return [self.opts.lr, self.opts.lr]
-        rates = []
-        for mine, other in (own, own[::-1]):
-            rates.append(mine if mine is not None else (other if other is not None else self.opts.lr))
-        return rates
+        return update_rates(eng, self.opts)
+
+
+def _check_deadline(opts, step, result):
+    """Between steps: stop with a usage error once --timeout's budget is spent."""
+    if opts.deadline is None or time.monotonic() <= opts.deadline:
+        return
+    found = (f"the first divergence so far is at step {result.first.step} ({_label(result.first)})"
+             if result.first is not None else f"every tensor agreed up to step {step}")
+    raise UsageError(f"--timeout {opts.timeout:g}: the time budget ran out after step {step} of {opts.steps}; "
+                     f"{found}, but the check is incomplete and gives no verdict. Expected the run to end within "
+                     f"{opts.timeout:g} s; raise --timeout, or lower --steps or --samples.")
 
 
 def _set_start(engine, matches, start, which):
     weights = {}
     for m in matches:
         for t in (m.a if which == "a" else m.b):
-            weights[t.key] = from_canonical(start[(m.index, t.role)], t.layout)
+            weights[t.key] = from_canonical(start[(m.index, t.role)].reshape(t.canonical_shape), t.layout)
     engine.set_weights(weights)
 
 

@@ -16,6 +16,8 @@ STORY3 = CONFIGS / "story3"
 def test_show_marks_every_default(cli):
     code, out, _ = cli("show", STORY3 / "solver.prototxt")
     assert code == 0
+    out = " ".join(out.split())  # as printed, however the console wraps it
+    assert "lr_mult=2, decay_mult=1 (default), init=constant 0" in out
     assert "round_mode=CEIL (default)" in out and "stride=(1, 1)" in out
     assert "momentum2=0.999 (default)" in out and "regularization_type=L2 (default)" in out
     assert "normalization=VALID (default" in out

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from conftest import STORY1
 
 KERAS = STORY1 / "keras_mlp.py"
@@ -117,8 +116,12 @@ def test_diff_spec_lists_the_regulariser_difference(cli):
     code, out, _ = cli("diff-spec", KERAS, f"{KERAS}:build_half", "--json", "-")
     assert code == 1
     diffs = json.loads(out)
-    assert {d["field"] for d in diffs} == {"kernel_regularizer"}
-    assert diffs[0]["a"] == "keras.regularizers.L2(l2=0.001)" and diffs[0]["b"] == "keras.regularizers.L2(l2=0.0005)"
+    assert {d["field"] for d in diffs} == {"weight_decay", "kernel decay (gradient term ·w)"}
+    per_layer = [d for d in diffs if d["field"].startswith("kernel decay")]
+    # each spec's layers are named as when it is built alone, though both come from one process
+    assert [(d["layer_a"], d["layer_b"], d["a"], d["b"]) for d in per_layer] == [
+        ("dense", "dense", 0.002, 0.001), ("dense_1", "dense_1", 0.002, 0.001)]
+    assert {d["cause"] for d in diffs} == {"weight-decay"}
 
 
 def test_help_lists_the_commands(cli):

@@ -8,7 +8,6 @@ from parity.engines.tf_import import quiet_import
 
 quiet_import()
 import keras  # noqa: E402
-
 from conftest import STORY1  # noqa: E402
 
 NUMPY = STORY1 / "numpy_net.py"

@@ -22,7 +22,7 @@ def _tensors(ctx, grads=True):
     for m in ctx.matches:
         for ta, tb in zip(m.a, m.b):
             a = to_canonical(source[0][ta.key], ta.layout).astype(np.float64)
-            b = to_canonical(source[1][tb.key], tb.layout).astype(np.float64)
+            b = to_canonical(source[1][tb.key], tb.layout).astype(np.float64).reshape(a.shape)
             w = to_canonical(ctx.weights[0][ta.key], ta.layout).astype(np.float64)
             out.append((m, ta.role, ta, tb, a, b, w))
     return out
@@ -178,10 +178,11 @@ def constant_scale(ctx):
 def non_finite(ctx):
     row = ctx.first
     side = row.nonfinite_side
-    where = row.layer_a if side == "A" else row.layer_b
+    where = row.layer_a if side.startswith("A") else row.layer_b
     what = f"{row.quantity} {where or ''}{'.' + row.param if row.param else ''}".strip()
+    sides = f"Sides {side}" if " and " in side else f"Side {side}"
     return Cause("non-finite", row.layer_a, row.layer_b,
-                 f"Side {side} produced NaN or Inf at step {row.step} in {what}.",
+                 f"{sides} produced NaN or Inf at step {row.step} in {what}.",
                  f"step {row.step}, side {side}, {what}: not finite",
                  "lower the learning rate or check the loss for log(0) and overflow on that side")
 

@@ -48,6 +48,8 @@ def load(spec):
         known = ", ".join(sorted(_LOADERS))
         raise SpecError(f"cannot tell the dialect of {spec!r}: expected one of {known}.")
     if not path.exists():
+        if path.is_symlink():
+            raise SpecError(f"is a broken symbolic link (to {path.readlink()}); expected a spec file.", path=path_text)
         raise SpecError("no such file.", path=path_text)
     if path.is_dir():
         raise SpecError("is a folder; expected a spec file.", path=path_text)
@@ -61,6 +63,7 @@ def _import_all():
         toml_spec,  # noqa: F401
     )
     from .caffe import loader as caffe_loader  # noqa: F401
+    from .matconvnet import loader as matconvnet_loader  # noqa: F401
 
 
 _import_all()

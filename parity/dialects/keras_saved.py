@@ -4,6 +4,7 @@ Loaded with Keras's safe mode and after a scan of the config: a Lambda layer (ar
 Python) is refused before Keras sees the file, and nothing is unpickled.
 """
 
+import contextvars
 import json
 import zipfile
 
@@ -11,15 +12,18 @@ from ..errors import SpecError
 from . import loader
 
 UNSAFE_CLASSES = {"Lambda"}
+# Set by the CLI's --trust-lambda for one command: Lambda layers are then loaded (Keras safe_mode off).
+TRUST_LAMBDA = contextvars.ContextVar("parity_trust_lambda", default=False)
 
 
 @loader(".keras", ".h5", ".json")
 def load_saved(path):
     config = _read_config(path)
     unsafe = sorted(_classes(config) & UNSAFE_CLASSES)
-    if unsafe:
+    if unsafe and not TRUST_LAMBDA.get():
         raise SpecError(f"holds a {', '.join(unsafe)} layer, which would run arbitrary Python code on load; "
-                        "parity refuses to deserialise it. Rebuild the model in a .py spec instead.", path=path)
+                        "parity refuses to deserialise it. Rebuild the model in a .py spec instead, or pass "
+                        "--trust-lambda if you trust the file's author.", path=path)
     from .keras_side import keras_side
 
     return keras_side(path, _load(path, config), lambda dtype: _load(path, config, dtype))
@@ -47,12 +51,33 @@ def _read_config(path):
         return json.loads(path.read_text())
     except SpecError:
         raise
-    except (zipfile.BadZipFile, KeyError):
-        raise SpecError("is not a Keras archive (a zip file holding config.json).", path=path) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise SpecError(f"does not hold a readable Keras config: {err}", path=path) from None
+    except zipfile.BadZipFile:
+        raise SpecError(f"is not a Keras archive: expected a zip file holding config.json, found "
+                        f"{_first_bytes(path)}.", path=path) from None
+    except KeyError:
+        raise SpecError("is not a Keras archive: expected a zip file holding config.json, found a zip file "
+                        "without one.", path=path) from None
+    except UnicodeDecodeError as err:
+        raise SpecError(f"does not hold a readable Keras config: expected UTF-8 JSON text, found byte "
+                        f"0x{err.object[err.start]:02x} at offset {err.start}.", path=path) from None
+    except json.JSONDecodeError as err:
+        at = dict(line=err.lineno, col=err.colno) if suffix == ".json" else {}  # a .keras's config.json: no position
+        raise SpecError(f"does not hold a readable Keras config: expected JSON, found invalid JSON ({err.msg}).",
+                        path=path, **at) from None
     except OSError as err:
+        if suffix == ".h5" and path.is_file():  # h5py's OSError: the bytes are not HDF5
+            raise SpecError(f"expected an HDF5 file (a Keras model saved as .h5), found {_first_bytes(path)} "
+                            f"({err}).", path=path) from None
         raise SpecError(f"cannot be read: {err}", path=path) from None
+
+
+def _first_bytes(path):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as err:
+        return f"a file parity cannot read ({err.strerror or err})"
+    return "an empty file" if not head else f"a file starting with bytes {head.hex(' ')}"
 
 
 def _classes(node):
@@ -93,13 +118,16 @@ def _load(path, config, dtype=None):
     import keras
 
     archive = path.suffix.lower() != ".json"
+    from .python import fresh_keras_names
+
+    fresh_keras_names()
     try:
         if archive and dtype is None:
             return _load_archive(path, config)
         model_config = {k: v for k, v in config.items() if k != "__training_config__"}
         if dtype is not None:
             model_config = _retyped(model_config, dtype)
-        model = keras.saving.deserialize_keras_object(model_config, safe_mode=True)
+        model = keras.saving.deserialize_keras_object(model_config, safe_mode=not TRUST_LAMBDA.get())
         if not archive:
             if not config.get("compile_config"):
                 raise SpecError("holds a model config without a training config (no optimizer or loss); save "
@@ -121,10 +149,10 @@ def _load_archive(path, config):
     import keras
 
     if path.suffix.lower() != ".h5":
-        return keras.saving.load_model(path, safe_mode=True, compile=True)
+        return keras.saving.load_model(path, safe_mode=not TRUST_LAMBDA.get(), compile=True)
     # Keras 3 cannot recompile a legacy .h5 whose loss was saved as a function name ("mse"):
     # rebuild the compile step from the file's own training_config.
-    model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    model = keras.saving.load_model(path, safe_mode=not TRUST_LAMBDA.get(), compile=False)
     training = config.get("__training_config__")
     if not training:
         raise SpecError("holds a model without a training config (no optimizer or loss); save it after "

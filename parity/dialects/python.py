@@ -63,6 +63,14 @@ def _import(path):
     return module
 
 
+def fresh_keras_names():
+    """Keras numbers layer names per process (dense, dense_1, ...): reset them so each spec's layers
+    are named as they are when that spec is built alone. Built models keep working."""
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session(free_memory=False)
+
+
 def _mentions_tensorflow(path):
     try:
         text = path.read_text(errors="replace")
@@ -72,6 +80,7 @@ def _mentions_tensorflow(path):
 
 
 def _build(factory, path, name):
+    fresh_keras_names()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -10,8 +10,11 @@ RUNNABLE = {"caffe"}  # descriptions whose layers the description engine execute
 @loader(".toml")
 def load_toml(path):
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as err:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise SpecError(f"expected UTF-8 TOML text, found byte 0x{err.object[err.start]:02x} at offset {err.start}.",
+                        path=path) from None
+    except OSError as err:
         raise SpecError(f"cannot be read as text: {err}", path=path) from None
     desc = loads(text, path)
     if desc.dialect not in RUNNABLE:

@@ -3,6 +3,7 @@ first divergence, the causes with evidence and fixes."""
 
 import math
 
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -19,10 +20,10 @@ def render_check(console, result, options):
     sides, samples = result.sides, result.sides.get("samples", {})
     for label in ("A", "B"):
         s = sides[label]
-        console.print(f"[bold]{label}[/] {s['spec']}  [dim]({s['dialect']})[/]  sees {s['input']}")
+        console.print(f"[bold]{label}[/] {escape(s['spec'])}  [dim]({s['dialect']})[/]  sees {escape(s['input'])}")
         for note in s["notes"]:
-            console.print(f"   [dim]note: {note}[/]")
-    console.print(f"samples: {samples.get('count')} from {samples.get('source')}, full batch; "
+            console.print(f"   [dim]note: {escape(note)}[/]")
+    console.print(f"samples: {samples.get('count')} from {escape(str(samples.get('source')))}, full batch; "
                   f"steps: {options.steps}; weights: {options.weights}; optimizer: {options.optimizer}; "
                   f"dtype: {options.dtype}")
     if result.spec_differences:
@@ -41,14 +42,14 @@ def render_check(console, result, options):
         _render_rows(console, result.rows_at_first, f.step)
     for cause in result.causes:
         console.print()
-        console.print(f"[bold yellow]cause: {cause.code}[/]  {cause.message}")
-        console.print(f"  [dim]evidence:[/] {cause.evidence}")
+        console.print(f"[bold yellow]cause: {cause.code}[/]  {escape(cause.message)}")
+        console.print(f"  [dim]evidence:[/] {escape(cause.evidence)}")
         if cause.fix:
-            console.print(f"  [bold]fix:[/] {cause.fix}")
+            console.print(f"  [bold]fix:[/] {escape(cause.fix)}")
     if result.status == "diverged" and not result.causes:
         console.print("\n[yellow]No known signature matched the first divergence; see the table above.[/]")
     for note in result.notes:
-        console.print(f"[dim]note: {note}[/]")
+        console.print(f"[dim]note: {escape(note)}[/]")
 
 
 def _render_rows(console, rows, step):
@@ -64,32 +65,63 @@ def _render_rows(console, rows, step):
 
 
 def render_differences(console, diffs, title):
+    """One row per difference; the same difference on several layers is one row naming them all."""
     table = Table(title=title, title_justify="left")
-    for col in ("field", "layer A", "layer B", "A", "B", "can cause"):
+    for col in ("field", "layers A / B", "A", "B", "can cause", "matters"):
         table.add_column(col)
+    groups = {}
     for d in diffs:
-        table.add_row(d["field"], str(d["layer_a"] or ""), str(d["layer_b"] or ""), str(d["a"]), str(d["b"]),
-                      str(d.get("cause") or ""))
+        key = (d["field"], str(d["a"]), str(d["b"]), d.get("cause"), d.get("matters", "yes"))
+        groups.setdefault(key, []).append(" / ".join(str(n) for n in (d["layer_a"], d["layer_b"]) if n))
+    for (field, a, b, cause, matters), layers in groups.items():
+        table.add_row(escape(field), escape(", ".join(n for n in layers if n)), escape(a), escape(b),
+                      str(cause or ""), escape(str(matters)))
     console.print(table)
 
 
 def render_description(console, desc):
-    console.print(f"[bold]{desc.source}[/]  dialect: {desc.dialect}; input shape {tuple(desc.input_shape)}")
+    console.print(f"[bold]{escape(desc.source)}[/]  dialect: {desc.dialect}; input shape {tuple(desc.input_shape)}")
     for layer in desc.layers:
-        attrs = ", ".join(f"{k}={v}{' (default)' if k in layer.defaults else ''}" for k, v in layer.attrs.items())
-        console.print(f"  {layer.name}: {layer.kind}" + (f"  {attrs}" if attrs else ""))
+        attrs = ", ".join(f"{k}={v}{' (default)' if k in layer.defaults else ''}" for k, v in layer.attrs.items()
+                          if not k.endswith("_filler"))
+        shape = f" -> {tuple(layer.output_shape)}" if layer.output_shape else ""
+        console.print(escape(f"  {layer.name}: {layer.kind}{shape}" + (f"  {attrs}" if attrs else "")))
+        for p in layer.params:
+            mults = ""
+            if desc.optimizer is not None and not desc.optimizer.kind.startswith("keras") and desc.dialect != "keras":
+                marks = {k: " (default)" if f"{p.role}.{k}" in layer.defaults else ""
+                         for k in ("lr_mult", "decay_mult")}
+                mults = f", lr_mult={p.lr_mult:g}{marks['lr_mult']}, decay_mult={p.decay_mult:g}{marks['decay_mult']}"
+            filler = f", init={_filler_text(p.filler)}" if p.filler else ""
+            state = "" if p.trainable else " (state, not trained)"
+            console.print(escape(f"      {p.role} {tuple(p.shape)} {p.layout or ''}{mults}{filler}{state}"))
         for role, p in layer.penalties.items():
-            console.print(f"      {role} penalty: {p.written} = {p.coeff:g}·Σw²" if p.kind == "l2"
-                          else f"      {role} penalty: {p.written}")
+            console.print(escape(f"      {role} penalty: {p.written} = {p.coeff:g}·Σw²" if p.kind == "l2"
+                                 else f"      {role} penalty: {p.written}"))
     if desc.loss:
         attrs = ", ".join(f"{k}={v}{' (default: ' + desc.loss.defaults[k] + ')' if k in desc.loss.defaults else ''}"
                           for k, v in desc.loss.attrs.items())
-        console.print(f"  loss: {desc.loss.kind}  {attrs}")
+        console.print(escape(f"  loss: {desc.loss.kind}  {attrs}"))
     if desc.optimizer:
         o = desc.optimizer
         hyper = ", ".join(f"{k}={v}{' (default)' if k in o.defaults else ''}" for k, v in o.hyper.items())
-        console.print(f"  optimizer: {o.kind}  {hyper}")
+        console.print(escape(f"  optimizer: {o.kind}  {hyper}"))
         if o.rule:
-            console.print(f"      update: {o.rule}")
+            console.print(escape(f"      update: {o.rule}"))
+        if o.schedule:
+            console.print(escape("      schedule: " + ", ".join(f"{k}={v}" for k, v in o.schedule.items())))
     for note in desc.notes:
-        console.print(f"  [dim]note: {note}[/]")
+        console.print(f"  [dim]note: {escape(note)}[/]")
+
+
+def _filler_text(filler):
+    kind = filler.get("type")
+    if kind == "constant":
+        return f"constant {filler.get('value', 0.0):g}"
+    if kind in ("xavier", "msra"):
+        return f"{kind} ({filler.get('variance_norm', 'FAN_IN')})"
+    if kind == "gaussian":
+        return f"gaussian(mean={filler.get('mean', 0.0):g}, std={filler.get('std', 1.0):g})"
+    if kind == "uniform":
+        return f"uniform({filler.get('min', 0.0):g}, {filler.get('max', 1.0):g})"
+    return str(kind)

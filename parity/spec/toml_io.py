@@ -4,6 +4,7 @@ TOML has no null: a table lists the keys whose value is None in `null = [...]`.
 """
 
 import math
+import re
 import tomllib
 from dataclasses import asdict
 
@@ -33,9 +34,15 @@ def loads(text, path):
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"is not valid TOML: {err}", path=path) from None
+        at = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
+        where = dict(line=int(at.group(1)), col=int(at.group(2))) if at else {}
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(err))
+        raise SpecError(f"is not valid TOML: {message}.", path=path, **where) from None
     doc = _restore(doc)
     version = doc.get("schema_version")
+    if version is None:
+        raise SpecError(f"has no schema_version; expected schema_version = {SCHEMA_VERSION} at the top, as "
+                        "`parity show --format toml` writes it.", path=path)
     if version != SCHEMA_VERSION:
         newer = isinstance(version, int) and version > SCHEMA_VERSION
         raise SpecError(f"has schema_version {version!r}; this parity reads version {SCHEMA_VERSION}"

@@ -7,7 +7,11 @@ from .net import INPUTS, _filler, _pair, settings, translator
 
 
 def _bottom(lp, ctx, i=0):
-    return ctx.shapes[lp.get_all("bottom")[i]]
+    bottoms = lp.get_all("bottom")
+    if len(bottoms) <= i:
+        raise ctx.error(lp, f"layer {lp.get('name')!r} ({lp.get('type')}) expected {i + 1} bottom blob"
+                            f"{'s' if i else ''} to read, found {len(bottoms)}.")
+    return ctx.shapes[bottoms[i]]
 
 
 def _tops(lp, ctx, *shape_list):
@@ -107,8 +111,9 @@ def _explicit_subset(layer, v, names, message_type):
 @translator("InnerProduct")
 def inner_product(lp, ctx):
     v = settings(lp, "inner_product_param", "InnerProductParameter")
+    first = _bottom(lp, ctx)
     bottom = lp.get_all("bottom")[0]
-    shape = ctx.flat_from.get(bottom, _bottom(lp, ctx))  # after a Flatten the C,H,W order still holds
+    shape = ctx.flat_from.get(bottom, first)  # after a Flatten the C,H,W order still holds
     axis = int(v["axis"][0])
     if axis != 1 or v["transpose"][0]:
         raise ctx.error(lp, f"InnerProduct {lp.get('name')!r}: parity emulates axis 1 without transpose.")

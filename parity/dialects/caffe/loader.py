@@ -16,6 +16,9 @@ NET_FIELDS = {"layer", "layers", "input", "input_shape", "input_dim"}
 @loader(".prototxt")
 def load_prototxt(path, sample_shape=None):
     msg = parse_file(path)
+    if not msg.fields:
+        raise SpecError("holds no fields; expected a Caffe net (layer { ... } blocks) or a solver (net: ...), "
+                        "found an empty file (or only comments).", path=path)
     if any(msg.has(f) for f in NET_FIELDS) or not msg.fields:
         validate(msg, "NetParameter", str(path))
         net, net_path, opt, notes = msg, path, solver_mod.plain_sgd(), ["a net file holds no solver: plain SGD at --lr"]
@@ -24,6 +27,9 @@ def load_prototxt(path, sample_shape=None):
         net, net_path, notes = _solver_net(msg, path)
         opt = solver_mod.optimizer(msg)
     layers, ctx = translate(net, str(net_path), sample_shape)
+    if sample_shape is None and _has_data_layer(layers):
+        notes = notes + ["the Data layer takes the samples' own shape: shown as MNIST's 1×28×28 until --data "
+                         "and the other spec say otherwise"]
     desc = _description(layers, ctx, opt, path, notes)
     side = Side(str(path), "caffe", desc, desc.input_shape, desc.num_classes, _engine_maker(desc),
                 notes=notes + ctx.notes)

@@ -112,6 +112,9 @@ def _params(lp, layer, ctx):
         spec = spec or {}
         p.lr_mult = float(spec.get("lr_mult", facts.LR_MULT_DEFAULT.value))
         p.decay_mult = float(spec.get("decay_mult", facts.DECAY_MULT_DEFAULT.value))
+        for name, fact in (("lr_mult", facts.LR_MULT_DEFAULT), ("decay_mult", facts.DECAY_MULT_DEFAULT)):
+            if not (spec and spec.get(name) is not None):
+                layer.defaults[f"{p.role}.{name}"] = fact.source
         # lr_mult 0 freezes the blob (net.cpp:149): still a parameter both sides must start from
 
 

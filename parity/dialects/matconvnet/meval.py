@@ -100,6 +100,13 @@ def read_init_file(path, options=None, function=None):
     if len(data) > MAX_FILE_BYTES:
         raise SpecError(f"the file is over {MAX_FILE_BYTES} bytes; an init file is far smaller",
                         path=str(path))
+    if b"\0" in data:  # text never holds NUL; a binary .mat file (or any binary) does
+        at = data.index(b"\0")
+        line = data.count(b"\n", 0, at) + 1
+        kind = "a MAT-file (saved data)" if data.startswith(b"MATLAB") else "binary data"
+        raise SpecError(f"expected MATLAB source text (a simplenn init function), found {kind}: a NUL byte at "
+                        f"offset {at}", path=str(path), line=line, col=at - data.rfind(b"\n", 0, at),
+                        hint="(a .mat file holds a saved net; parity reads the init .m file that builds it)")
     try:
         source = data.decode("utf-8")
     except UnicodeDecodeError:

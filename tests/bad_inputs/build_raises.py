@@ -1,0 +1,5 @@
+"""build() itself raises."""
+
+
+def build():
+    raise ValueError("layer sizes must be positive, received -3")

@@ -1,0 +1,4 @@
+function net = dagnn_init(varargin)
+net.layers = {} ;
+net.layers{end+1} = struct('type', 'softmaxloss') ;
+net = dagnn.DagNN.fromSimpleNN(net) ;

@@ -1,0 +1,2 @@
+function net = eval_init(varargin)
+eval('net.layers = {} ;') ;

@@ -1,0 +1,3 @@
+function net = handle_init(varargin)
+sq = @(x) x.^2 ;
+net.layers = {} ;

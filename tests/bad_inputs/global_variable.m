@@ -1,0 +1,3 @@
+function net = global_init(varargin)
+global G
+net.layers = {} ;
