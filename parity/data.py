@@ -123,6 +123,11 @@ def check_labels(samples, num_classes, side_name):
     if num_classes is None or len(samples.y) == 0:
         return
     top = int(samples.y.max())
+    if samples.y.min() == 1 and top == num_classes:
+        raise DataError(
+            f"labels in {samples.source} run from 1 to {top}, and {side_name} has {num_classes} outputs: they look "
+            "1-based, MatConvNet's convention (cause label-offset). parity takes 0-based class labels for every "
+            "side and hands a MatConvNet side label c as its class c+1 itself: subtract 1 from y.")
     if samples.y.min() < 0 or top >= num_classes:
         raise DataError(
             f"labels in {samples.source} run from {int(samples.y.min())} to {top}, but {side_name} has "

@@ -60,3 +60,24 @@ def test_the_console_report_names_step_side_and_tensor(cli):
 def test_a_healthy_pair_is_parity(cli):
     code, report, _ = _check(cli, HEALTHY, HEALTHY)
     assert code == 0 and report["status"] == "parity" and report["steps_run"] == 6
+
+
+def test_planted_label_offset_is_named_on_the_side_that_shifts(check_json):
+    spec = CONFIGS / "planted" / "label_offset.py"
+    code, report = check_json(f"{spec}:build_keras", f"{spec}:build_numpy", "--steps", "2", "--samples", "300")
+    assert code == 1 and report["first_divergence"]["step"] == 0
+    cause = report["causes"][0]
+    assert cause["code"] == "label-offset" and "Side B reads label c as class c-1" in cause["message"]
+    code, report = check_json(f"{spec}:build_keras", f"{spec}:build_numpy_zero_based", "--steps", "2",
+                              "--samples", "300")
+    assert code == 0, report["first_divergence"]
+
+
+def test_one_based_labels_in_the_data_are_a_label_offset_error(cli, tmp_path):
+    import numpy as np
+
+    path = tmp_path / "one_based.npz"
+    np.savez(path, x=np.zeros((4, 784), np.uint8), y=np.array([1, 2, 10, 3]))
+    code, _, err = cli("check", CONFIGS / "story1" / "keras_mlp.py", CONFIGS / "story1" / "numpy_net.py",
+                       "--data", path)
+    assert code == 2 and "label-offset" in err and "subtract 1" in err

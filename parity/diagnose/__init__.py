@@ -48,6 +48,7 @@ def diagnose(ctx):
     from .updates import update_causes
 
     causes = gradcheck.gradient_bugs(ctx)
+    causes += signatures.label_offset(ctx)
     causes += signatures.penalty(ctx)
     causes += signatures.constant_scale(ctx)
     causes += update_causes(ctx)

@@ -197,3 +197,32 @@ def input_scale(ctx):
                  f"input rel_error {ctx.first.rel_error:.3g}; range ratio A/B = {scale:.6g}",
                  "give both sides the same input transform (--a-input / --b-input, a Caffe transform_param "
                  "scale, or a .py spec's preprocess)")
+
+
+def label_offset(ctx):
+    """One side reads every label shifted by one class: with a softmax cross-entropy the output bias
+    gradients then differ by exactly (count of class k − count of class k∓1) / N."""
+    rows = [t for t in _tensors(ctx) if t[1] == "bias"]
+    if not rows or ctx.evaluations[0].grads_total is None:
+        return []
+    m, _, ta, tb, a, b, _ = rows[-1]
+    if a.ndim != 1:
+        return []
+    k, n = a.shape[0], len(ctx.y)
+    counts = np.bincount(ctx.y, minlength=k)[:k].astype(np.float64)
+    # A side that reads label c as class c+s trains towards counts rolled by s:
+    # A − B = (roll(counts, s) − counts)/N when B shifts, the negative when A does.
+    for shift in (1, -1):
+        expected = (np.roll(counts, shift) - counts) / n
+        for side, sign in (("B", 1.0), ("A", -1.0)):
+            gap = np.linalg.norm((a - b) - sign * expected)
+            if np.any(expected) and gap < FIT * np.linalg.norm(expected):
+                how = "adds 1 to" if shift == 1 else "subtracts 1 from (it expects 1-based labels)"
+                return [Cause("label-offset", ta.shown, tb.shown,
+                              f"Side {side} reads label c as class c{shift:+d}: it {how} each label. Its output "
+                              "gradients move the class counts by exactly one place — a 1-based label convention "
+                              "(MatConvNet's) against a 0-based one.",
+                              f"{ta.shown}.bias gradient A − B matches ±(count(k{-shift:+d}) − count(k))/N to "
+                              f"{gap / np.linalg.norm(expected):.1e}",
+                              f"side {side}: take the labels as given (0-based class indices)")]
+    return []
