@@ -47,7 +47,8 @@ def diagnose(ctx):
         return [signatures.input_scale(ctx)]
     from .updates import update_causes
 
-    causes = gradcheck.gradient_bugs(ctx)
+    causes = signatures.stochastic(ctx)
+    causes += gradcheck.gradient_bugs(ctx)
     causes += signatures.label_offset(ctx)
     causes += signatures.penalty(ctx)
     causes += signatures.constant_scale(ctx)

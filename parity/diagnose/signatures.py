@@ -226,3 +226,40 @@ def label_offset(ctx):
                               f"{gap / np.linalg.norm(expected):.1e}",
                               f"side {side}: take the labels as given (0-based class indices)")]
     return []
+
+
+def stochastic(ctx):
+    """An adapter whose loss changes between two evaluations at the same weights draws random numbers
+    while training (dropout, most often): two runs of it could never agree."""
+    causes = []
+    for i, side in enumerate(ctx.sides):
+        if not side.is_adapter:
+            continue
+        again = ctx.engines[i].loss_at(ctx.weights[i], ctx.inputs[i], ctx.y)
+        first = ctx.evaluations[i].loss_total
+        if abs(again - first) <= 1e-9 * max(abs(first), abs(again), 1e-30):
+            again = _after_idle_step(ctx.engines[i], ctx.inputs[i], ctx.y)
+        if again is not None and abs(again - first) > 1e-9 * max(abs(first), abs(again), 1e-30):
+            label = "AB"[i]
+            causes.append(Cause("dropout", None, None,
+                                f"Side {label}'s loss differs between two evaluations at the same weights: it draws "
+                                "random numbers while training — a dropout mask, most often — so no other run can "
+                                "match it.",
+                                f"loss(x, y) at step {ctx.step}: {first:.9g}; the same weights evaluated again (or "
+                                f"after a step at learning rate 0, on a copy): {again:.9g}",
+                                f"side {label}: switch dropout off (or fix its random mask) while comparing; parity "
+                                "runs Keras, Caffe and MatConvNet sides with dropout off"))
+    return causes
+
+
+def _after_idle_step(engine, x, y):
+    """The loss of a copy of the adapter after one step at learning rate 0, which moves no weight: a
+    different loss means hidden state that changes every update (a new dropout mask per step)."""
+    import copy
+
+    try:
+        clone = copy.deepcopy(engine.obj)
+        clone.step(x.astype(engine.x_dtype), y, 0.0)
+        return float(np.asarray(clone.loss(x.astype(engine.x_dtype), y)).reshape(()))
+    except Exception:  # an adapter that cannot be copied or stepped alone: no evidence either way
+        return None

@@ -165,7 +165,17 @@ class GraphEngine(Engine):
 def _stage_ends(layers):
     """The layer just before each next parameterised one, and the last before the loss."""
     body = [layer for layer in layers if layer.kind != "input" and not layer.kind.endswith("_loss")]
-    with_params = [i for i, layer in enumerate(body) if any(p.trainable for p in layer.params)]
+
+    def starts_stage(i):
+        # Caffe's BatchNorm + Scale is one batch normalisation (a Keras BatchNormalization): the stage
+        # starts at the BatchNorm, whose own blobs are statistics, not at the Scale that holds γ, β.
+        if body[i].kind == "scale" and i and body[i - 1].kind == "batchnorm":
+            return False
+        if body[i].kind == "batchnorm" and i + 1 < len(body) and body[i + 1].kind == "scale":
+            return True
+        return any(p.trainable for p in body[i].params)
+
+    with_params = [i for i in range(len(body)) if starts_stage(i)]
     if not with_params:
         return []
     ends = [nxt - 1 for nxt in with_params[1:]] + [len(body) - 1]
