@@ -40,7 +40,7 @@ def training(desc):
                 "weight_decay": f"coupled, λ = {opt.hyper.get('weight_decay', 0.0):g} × weightDecay (in cnn_train)"}
     if desc.dialect == "keras":
         hyper = opt.hyper
-        kind = opt.kind.lower()
+        kind = opt.kind.split(".")[-1].lower()  # keras.SGD -> sgd
         lr = hyper.get("learning_rate")
         view = {"optimizer": "nesterov" if hyper.get("nesterov") else kind,
                 "learning_rate": lr if isinstance(lr, (int, float)) else str(lr),

@@ -5,13 +5,18 @@ regularisers and their convention, the loss and the optimizer with defaults made
 """
 
 from ..frameworks import keras as facts
-from ..spec import Description, Layer, Loss, Optimizer, Param, Penalty
+from ..spec import Description, InputSpec, Layer, Loss, Param, Penalty
 from ..weights import Tensor
+from . import keras_training
 from .keras_layers import neutral
+from .keras_wiring import Unwired, wire
 
 LAYOUTS = {"Dense": {"kernel": facts.DENSE_KERNEL_LAYOUT.value},
            "Conv2D": {"kernel": facts.CONV_KERNEL_LAYOUT.value}}
-ROLES = {"kernel": "kernel", "bias": "bias", "gamma": "gamma", "beta": "beta"}
+ROLES = {"kernel": "kernel", "bias": "bias", "gamma": "gamma", "beta": "beta", "moving_mean": "mean",
+         "moving_variance": "variance"}
+REGULARIZED = {"kernel": "kernel_regularizer", "bias": "bias_regularizer", "gamma": "gamma_regularizer",
+               "beta": "beta_regularizer"}
 
 
 def leaf_layers(model):
@@ -51,7 +56,8 @@ def penalty_of(regularizer):
         return Penalty("l1", l1, f"keras.regularizers.L1(l1={l1:g})")
     if not l1 and not l2:
         return None
-    return Penalty("l1l2", l2, f"keras.regularizers.{name}(l1={l1:g}, l2={l2:g})")
+    # both coefficients in `written` exactly (repr): the description engine reads l1 back from it
+    return Penalty("l1l2", l2, f"keras.regularizers.{name}(l1={l1!r}, l2={l2!r})")
 
 
 def loss_of(model):
@@ -72,49 +78,67 @@ def loss_of(model):
     if "reduction" not in attrs:
         result.attrs["reduction"] = facts.LOSS_REDUCTION.value
         result.defaults["reduction"] = facts.LOSS_REDUCTION.source
+    if loss is not None:  # the rest of the loss function's defaults (from_logits, axis, ...) made explicit
+        _, explicit, defaults = keras_training.loss_spec(model)
+        for key, value in explicit.items():
+            if key not in result.attrs:
+                result.attrs[key] = value
+                result.defaults[key] = defaults.get(key, "")
     return result
 
 
-def optimizer_of(optimizer):
-    cfg = optimizer.get_config()
-    kind = optimizer.__class__.__name__
-    hyper = {}
-    for key in ("learning_rate", "momentum", "nesterov", "rho", "beta_1", "beta_2", "epsilon",
-                "weight_decay", "centered", "clipnorm", "clipvalue", "global_clipnorm"):
-        if key in cfg and cfg[key] is not None:
-            hyper[key] = cfg[key]
-    rule = facts.SGD_RULE.value if kind == "SGD" else ""
-    result = Optimizer(kind, hyper, rule)
-    if kind == "SGD":
-        for key, value in facts.SGD_DEFAULTS.value.items():
-            if cfg.get(key) == value:
-                result.defaults[key] = facts.SGD_DEFAULTS.source
-    if hyper.get("weight_decay"):
-        result.rule += ("; " if result.rule else "") + facts.WEIGHT_DECAY_RULE.value
-    return result
+def optimizer_of(optimizer, model=None):
+    """keras.<Class> with every constant explicit (keras_training.optimizer_of)."""
+    return keras_training.optimizer_of(optimizer, model)
 
 
 def describe(model, source, notes=()):
+    notes = list(notes)
+    try:
+        data, wiring, final = wire(model)
+    except Unwired as why:
+        data, wiring, final = "input", {}, None
+        notes.append(f"not runnable as a description: {why}")
     layers = []
     for layer in leaf_layers(model):
         kind, attrs, defaults = neutral(layer)
         layouts = LAYOUTS.get(layer.__class__.__name__, {})
-        entry = Layer(layer.name, kind, attrs,
-                      [Param(ROLES.get(v.name, v.name), tuple(v.shape), layouts.get(v.name, ""),
-                             filler=attrs.get(f"{ROLES.get(v.name, v.name)}_filler"))
-                       for v in layer.trainable_weights], defaults=defaults)
+        entry = Layer(layer.name, kind, attrs, [_param(v, attrs, layouts) for v in layer.weights], defaults=defaults)
         entry.output_shape = _output_shape(layer)
-        for attr, role in (("kernel_regularizer", "kernel"), ("bias_regularizer", "bias")):
+        for role, attr in REGULARIZED.items():
             p = penalty_of(getattr(layer, attr, None))
             if p is not None:
                 entry.penalties[role] = p
+        _unemulated(layer, entry)
+        entry.inputs, entry.outputs = (list(b) for b in wiring.get(layer.name, ([], [])))
         layers.append(entry)
+    if final is not None and getattr(model, "loss", None) is not None:
+        layers.append(keras_training.loss_layer(model, layers, final))
     shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else ()
+    optimizer = getattr(model, "optimizer", None)
     return Description(
         dialect="keras", source=str(source), input_shape=shape, layers=layers, loss=loss_of(model),
-        optimizer=optimizer_of(model.optimizer) if getattr(model, "optimizer", None) else None,
-        notes=list(notes),
+        optimizer=optimizer_of(optimizer, model) if optimizer is not None else None, notes=notes,
+        input=InputSpec(blob=data, layout="hwc", label_blob=keras_training.LOSS_LABEL_BLOB),
     )
+
+
+def _unemulated(layer, entry):
+    """What Keras does to a layer beyond the neutral attrs, named so the description engine can refuse it:
+    a data-dependent penalty, and constraints applied after each update (base_optimizer.py:527-530)."""
+    activity = getattr(layer, "activity_regularizer", None)
+    if activity is not None:
+        entry.attrs["activity_regularizer"] = type(activity).__name__
+    for v in layer.weights:
+        if getattr(v, "constraint", None) is not None:
+            entry.attrs[f"{ROLES.get(v.name, v.name)}_constraint"] = type(v.constraint).__name__
+
+
+def _param(variable, attrs, layouts):
+    """One of the layer's weights, trainable or not (BatchNormalization's moving statistics are state)."""
+    role = ROLES.get(variable.name, variable.name)
+    return Param(role, tuple(variable.shape), layouts.get(variable.name, ""), trainable=bool(variable.trainable),
+                 filler=attrs.get(f"{role}_filler"))
 
 
 def _output_shape(layer):

@@ -1,5 +1,7 @@
 """A compiled Keras model as one side of a check."""
 
+import numpy as np
+
 from ..errors import SpecError
 from . import Side
 from .keras import describe
@@ -35,8 +37,29 @@ def keras_side(path, model, rebuild, notes=(), preprocess=None):
         return KerasEngine(m, optimizer, label, device)
 
     desc = describe(model, path, notes)
-    return Side(str(path), "keras", desc, input_shape, int(outputs) if outputs else None, make_engine,
+    side = Side(str(path), "keras", desc, input_shape, int(outputs) if outputs else None, make_engine,
                 preprocess, notes=list(notes))
+    side.make_description_engine = description_engine_maker(desc, model)
+    return side
+
+
+def description_engine_maker(desc, model):
+    """(label, dtype, device, sgd_lr, lr) -> an engine that runs the model's description (not Keras) from
+    the model's own starting weights: what ablation changes one field of. The weights are taken now,
+    before any engine has trained the model."""
+    from .keras import leaf_layers
+
+    initial = {f"{layer.name}/{i}": np.array(v.numpy()) for layer in leaf_layers(model)
+               for i, v in enumerate(layer.weights)}
+
+    def make_description_engine(label, dtype, device=None, sgd_lr=None, lr=None, description=None):
+        """`description`: a changed copy of the side's description to run instead (ablation)."""
+        from ..engines.keras_desc_engine import KerasGraphEngine
+
+        return KerasGraphEngine(description or desc, label, dtype, device, sgd_lr=sgd_lr, default_lr=lr,
+                                initial=initial)
+
+    return make_description_engine
 
 
 def _dtype(model):

@@ -4,7 +4,7 @@ from ..errors import SpecError
 from ..spec.toml_io import loads
 from . import Side, loader
 
-RUNNABLE = {"caffe"}  # descriptions whose layers the description engine executes
+RUNNABLE = {"caffe", "keras", "matconvnet"}  # descriptions whose layers the description engine executes
 
 
 @loader(".toml")
@@ -24,6 +24,8 @@ def load_toml(path):
     def make_engine(label, dtype, device=None, sgd_lr=None, lr=None):
         from ..engines.graph_engine import GraphEngine
 
+        if desc.dialect == "keras":  # Keras's penalties and initializers: the family's own engine
+            from ..engines.keras_desc_engine import KerasGraphEngine as GraphEngine
         return GraphEngine(desc, label, dtype, device, sgd_lr=sgd_lr, default_lr=lr)
 
     side = Side(str(path), desc.dialect, desc, desc.input_shape, desc.num_classes, make_engine, notes=list(desc.notes))

@@ -40,7 +40,7 @@ class KerasEngine(Engine):
         self._apply = tf.function(lambda grads: optimizer.apply(grads, self._vars))
 
     def _on_device(self):
-        return self.tf.device(self.device) if self.device else _nullcontext()
+        return _Scope(self.tf.device(self.device) if self.device else _nullcontext(), self.dtype)
 
     def _compile_evaluate(self, aux):
         tf, model, loss_fn = self.tf, self.model, self.loss_fn
@@ -112,6 +112,30 @@ class KerasEngine(Engine):
 
     def current_lr(self):
         return float(np.asarray(self.optimizer.learning_rate))
+
+
+class _Scope:
+    """The device, and Keras's float type set to the model's while a step is traced: Keras builds a
+    string-named loss at its first call with floatx as its dtype (keras/src/losses/loss.py:49), so a
+    float64 model would otherwise compute its loss in float32."""
+
+    def __init__(self, device, dtype):
+        self.device, self.dtype = device, dtype
+
+    def __enter__(self):
+        import keras
+
+        self.before = keras.config.floatx()
+        keras.config.set_floatx(self.dtype)
+        self.device.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        import keras
+
+        self.device.__exit__(*exc)
+        keras.config.set_floatx(self.before)
+        return False
 
 
 class _nullcontext:
