@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, UsageError
+from .errors import DataError, UsageError, file_start
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "mnist_train_3000.npz"
 RANDOM_SEED = 20261122  # fixed: random:N must give the same samples on every run
@@ -199,7 +199,7 @@ def _read_npz(path, source):
         raise DataError(f"{path}: cannot be read: {err.strerror or err}.") from None
     if head != b"PK":  # np.load would take anything else for a pickle: refuse it before np.load sees it
         raise DataError(f"{path}: expected a .npz archive (a zip file written by numpy.savez) holding x and y; "
-                        f"found {_first_bytes(path)}.")
+                        f"found {file_start(path)}.")
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in ("x", "y") if k not in f.files]
@@ -228,16 +228,9 @@ def _read_h5(path):
         raise
     except Exception as err:
         raise DataError(f"{path}: not a readable HDF5 file: expected HDF5 holding datasets x and y, found "
-                        f"{_first_bytes(path)} ({err}).") from None
+                        f"{file_start(path)} ({err}).") from None
 
 
-def _first_bytes(path):
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError as err:
-        return f"a file parity cannot read ({err.strerror or err})"
-    return "an empty file" if not head else f"a file starting with bytes {head.hex(' ')}"
 
 
 def _read_idx(path):

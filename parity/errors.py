@@ -48,3 +48,13 @@ class InternalError(Exception):
     """A bug in parity itself: exit code 3."""
 
     exit_code = 3
+
+
+def file_start(path):
+    """What a file that failed to parse starts with, for an error message."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as err:
+        return f"a file parity cannot read ({err.strerror or err})"
+    return "an empty file" if not head else f"a file starting with bytes {head.hex(' ')}"

@@ -8,7 +8,7 @@ import contextvars
 import json
 import zipfile
 
-from ..errors import SpecError
+from ..errors import SpecError, file_start
 from . import loader
 
 UNSAFE_CLASSES = {"Lambda"}
@@ -53,7 +53,7 @@ def _read_config(path):
         raise
     except zipfile.BadZipFile:
         raise SpecError(f"is not a Keras archive: expected a zip file holding config.json, found "
-                        f"{_first_bytes(path)}.", path=path) from None
+                        f"{file_start(path)}.", path=path) from None
     except KeyError:
         raise SpecError("is not a Keras archive: expected a zip file holding config.json, found a zip file "
                         "without one.", path=path) from None
@@ -66,18 +66,11 @@ def _read_config(path):
                         path=path, **at) from None
     except OSError as err:
         if suffix == ".h5" and path.is_file():  # h5py's OSError: the bytes are not HDF5
-            raise SpecError(f"expected an HDF5 file (a Keras model saved as .h5), found {_first_bytes(path)} "
+            raise SpecError(f"expected an HDF5 file (a Keras model saved as .h5), found {file_start(path)} "
                             f"({err}).", path=path) from None
         raise SpecError(f"cannot be read: {err}", path=path) from None
 
 
-def _first_bytes(path):
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError as err:
-        return f"a file parity cannot read ({err.strerror or err})"
-    return "an empty file" if not head else f"a file starting with bytes {head.hex(' ')}"
 
 
 def _classes(node):
