@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PARITY := $(VENV)/bin/parity
 STORY1 := configs/story1
 
-.PHONY: install demo test lint bench clean fuzz
+.PHONY: install demo test lint bench clean fuzz zoo octave
 
 install: $(VENV)/.installed
 
@@ -25,7 +25,12 @@ demo: install
 		--data configs/story2/mnist_two_classes.npz --samples 64 --steps 5; test $$? -eq 1
 	$(PARITY) check configs/caffe_keras/keras_model.py configs/caffe_keras/solver.prototxt --samples 256 --steps 30
 
-test: install
+# GNU Octave runs the MATLAB/MatConvNet recorder in tests/test_recorders.py: Debian's package, when missing.
+octave:
+	command -v octave-cli >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends octave >/dev/null)
+
+test: install octave
 	$(PY) -m pytest
 
 # A long fuzzing campaign over the prototxt and .m readers (make test runs a bounded one).
@@ -37,6 +42,11 @@ lint: install
 
 bench: install
 	$(PY) bench/bench_check.py
+
+# The zoo (configs/zoo/zoo.toml): planted divergences and equivalent pairs; a table of pair, expected,
+# found, rank, time. Exits 1 when an expected cause is not ranked first.
+zoo: install
+	$(PY) tools/zoo.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

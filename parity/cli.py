@@ -74,6 +74,10 @@ def main():
 @click.option("--a-input", default=None, help="Side A's input transform: raw, unit, scale=X, mean=X.")
 @click.option("--b-input", default=None, help="Side B's input transform.")
 @click.option("--json", "json_path", default=None, help="Write the JSON report here ('-' for stdout).")
+@click.option("--ablate", is_flag=True,
+              help="Align each declared difference alone to the other side's value, rerun, rank them, and find the "
+                   "smallest set that restores parity (sides that run from descriptions).")
+@click.option("--ablate-budget", type=float, default=120.0, show_default=True, help="Seconds the ablation may take.")
 @click.option("--timeout", type=float, default=None,
               help="Time budget in seconds for the whole check; when it runs out: exit 2, no verdict.")
 @click.option("--trace", "trace_path", default=None, help="Record every step of both sides to this HDF5 trace.")
@@ -94,7 +98,7 @@ def check(spec_a, spec_b, json_path, debug, trust_lambda, trace_path, trace_acti
     def run():
         from .runner import run_check
 
-        tracer = _tracer(trace_path, opts, trace_activations)
+        tracer = _tracer(trace_path, opts, trace_activations, (spec_a, spec_b))
         with _progress(console) as tick, _tracing(tracer):
             result = run_check(spec_a, spec_b, opts, tick, on_step=tracer)
             if tracer is not None:
@@ -204,12 +208,12 @@ def diff_spec(spec_a, spec_b, json_path, debug, trust_lambda):
     sys.exit(1 if _guarded(run, debug) else 0)
 
 
-def _tracer(path, opts, activations):
+def _tracer(path, opts, activations, specs):
     if path is None:
         return None
     from .trace.record import CheckTrace
 
-    return CheckTrace(path, opts, activations)
+    return CheckTrace(path, opts, activations, specs)
 
 
 class _tracing:

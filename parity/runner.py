@@ -31,6 +31,8 @@ class Options:
     atol: float | None = None
     a_input: str | None = None
     b_input: str | None = None
+    ablate: bool = False  # --ablate: rank the declared differences by the parity each restores
+    ablate_budget: float = 120.0
     timeout: float | None = None  # --timeout: seconds for the whole check
     deadline: float | None = None  # time.monotonic() by which the check must end; set from timeout
 
@@ -47,6 +49,7 @@ class Result:
     sides: dict
     notes: list = field(default_factory=list)
     losses: list = field(default_factory=list)  # per step: (loss A, loss B), data terms where both separate them
+    ablation: object = None  # diagnose.ablation.Ablation, with --ablate
 
 
 def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
@@ -76,6 +79,14 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
                                   "tolerance where it exceeded the default")
         result = measured
     result.spec_differences = differences(side_a.description, side_b.description)
+    if opts.ablate and result.status == "diverged":
+        from .diagnose import ablation
+
+        result.ablation = ablation.run((side_a, side_b), inputs, samples, opts, device, result.spec_differences,
+                                       opts.ablate_budget)
+        if result.ablation is None:
+            result.notes.append("ablation needs both sides to run from their descriptions (Keras, Caffe, "
+                                "MatConvNet, .toml); a Python adapter cannot")
     result.sides = {label: {"spec": s.path, "dialect": s.dialect, "input": inp.describe(samples),
                             "notes": s.notes + inp.notes}
                     for label, s, inp in (("A", side_a, inputs[0]), ("B", side_b, inputs[1]))}

@@ -40,6 +40,7 @@ def keras_side(path, model, rebuild, notes=(), preprocess=None):
     side = Side(str(path), "keras", desc, input_shape, int(outputs) if outputs else None, make_engine,
                 preprocess, notes=list(notes))
     side.make_description_engine = description_engine_maker(desc, model)
+    side.keras_model = model  # an ablation rebuilds it from its config with one setting changed
     return side
 
 

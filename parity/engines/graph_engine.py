@@ -24,8 +24,10 @@ class GraphEngine(Engine):
 
         tf = quiet_import()
         self.tf, self.desc, self.label, self.dtype, self.device = tf, desc, label, dtype, device
-        family = desc.optimizer.kind.split(".", 1)[0] if desc.optimizer else desc.dialect
-        self.ops, make_solver = graph_registry.load(family)
+        # ops follow the dialect, the update rule the optimizer: an ablation may give one side the other's
+        solver = desc.optimizer.kind.split(".", 1)[0] if desc.optimizer else desc.dialect
+        self.ops, _ = graph_registry.load(desc.dialect if desc.dialect in graph_registry.FAMILIES else solver)
+        _, make_solver = graph_registry.load(solver)
         rng = np.random.default_rng(INIT_SEED)
         self.vars, self.tensors, self.layer_params = {}, [], {}
         for layer in desc.layers:

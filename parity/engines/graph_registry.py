@@ -11,6 +11,7 @@ import importlib
 
 OPS = {}
 SOLVERS = {}
+FAMILIES = ("caffe", "matconvnet", "keras")
 
 
 def op(family, *kinds):

@@ -40,6 +40,7 @@ def render_check(console, result, options):
                            f"{' (' + f.param + ')' if f.param else ''}, rel_error {_fmt(f.rel_error)}",
                            style="bold red"))
         _render_rows(console, result.rows_at_first, f.step)
+    render_sparklines(console, result)
     for cause in result.causes:
         console.print()
         console.print(f"[bold yellow]cause: {cause.code}[/]  {escape(cause.message)}")
@@ -48,6 +49,8 @@ def render_check(console, result, options):
             console.print(f"  [bold]fix:[/] {escape(cause.fix)}")
     if result.status == "diverged" and not result.causes:
         console.print("\n[yellow]No known signature matched the first divergence; see the table above.[/]")
+    if result.ablation is not None:
+        render_ablation(console, result.ablation)
     for note in result.notes:
         console.print(f"[dim]note: {escape(note)}[/]")
 
@@ -125,3 +128,64 @@ def _filler_text(filler):
     if kind == "uniform":
         return f"uniform({filler.get('min', 0.0):g}, {filler.get('max', 1.0):g})"
     return str(kind)
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+SPARK_FLOOR, SPARK_WIDTH = 1e-12, 48
+
+
+def render_sparklines(console, result):
+    """Per layer, the largest relative error at each step as one block character (log scale from
+    1e-12 to 1), red where it is above tolerance; long runs are shown in buckets of steps."""
+    from .series import per_layer
+
+    series = per_layer(result.history)
+    steps = len(result.history)
+    if steps < 2 or not series:
+        return
+    bucket = max(1, math.ceil(steps / SPARK_WIDTH))
+    span = f"steps 0..{steps - 1}" + (f", {bucket} steps a character" if bucket > 1 else "")
+    console.print(f"\n[bold]relative error per layer[/] [dim]({span}; ▁ ≤ 1e-12 … █ ≥ 1; red: above tolerance)[/]")
+    width = max(len(name) for name, _, _ in series)
+    for name, worst, exceeded in series:
+        line = Text(f"  {name:<{width}}  ")
+        for start in range(0, steps, bucket):
+            chunk = [v for v in worst[start:start + bucket] if not math.isnan(v)]
+            over = bool(any(exceeded[start:start + bucket]))
+            if not chunk:
+                line.append(" ")
+                continue
+            value = max(chunk)
+            if math.isinf(value):
+                line.append("!", style="bold magenta")
+                continue
+            level = 0 if value <= SPARK_FLOOR else math.log10(value / SPARK_FLOOR) / 12 * (len(SPARK) - 1)
+            line.append(SPARK[min(len(SPARK) - 1, max(0, round(level)))], style="red" if over else "green")
+        finite = [v for v in worst if not math.isnan(v)]
+        first_over = next((i for i, x in enumerate(exceeded) if x), None)
+        line.append(f"  max {_fmt(max(finite)) if finite else '—'}", style="dim")
+        if first_over is not None:
+            line.append(f"  above tolerance from step {first_over}", style="red")
+        console.print(line)
+
+
+def render_ablation(console, ab):
+    console.print()
+    table = Table(title=f"ablation: each difference aligned alone (float64, {ab.steps} steps)", title_justify="left")
+    for col in ("change", "steps of parity", "first divergence", "rel_error", "s"):
+        table.add_column(col, justify="right" if col in ("steps of parity", "rel_error", "s") else "left")
+    for t in [ab.baseline] + ab.ranked:
+        steps = "all" if t.steps > ab.steps else str(t.steps)
+        table.add_row(escape(t.label), steps, escape(t.first), _fmt(t.rel_error), f"{t.seconds:.1f}")
+    console.print(table)
+    if ab.restored:
+        console.print(Text(f"after aligning {', '.join(ab.restoring)}, parity holds for {ab.steps} steps",
+                           style="bold green"))
+    elif ab.restoring:
+        console.print(f"aligning {escape(', '.join(ab.restoring))} goes furthest, but parity does not hold yet")
+    for fix in ab.fixes:
+        console.print(f"  [bold]fix:[/] {escape(fix)}")
+    for note in ab.skipped:
+        console.print(f"[dim]ablation: {escape(note)}[/]")
+    if ab.timed_out:
+        console.print("[yellow]the ablation ran out of its time budget (--ablate-budget)[/]")

@@ -29,6 +29,7 @@ def to_dict(result):
         "losses": [[_num(a), _num(b)] for a, b in result.losses],
         "sides": result.sides,
         "notes": result.notes,
+        "ablation": result.ablation.as_dict() if result.ablation is not None else None,
     }
 
 
