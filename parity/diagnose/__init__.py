@@ -38,18 +38,24 @@ class Context:
 
 
 def diagnose(ctx):
+    """Causes, most likely first. Without engines (two recorded traces) the probes that rerun a side
+    (randomness, finite differences) are left out; without inputs, the input comparison."""
     from . import gradcheck, signatures
 
     first = ctx.first
     if first.nonfinite_side:
         return [signatures.non_finite(ctx)]
     if first.quantity == "activation" and first.index == -1:
-        return [signatures.input_scale(ctx)]
+        has_inputs = ctx.inputs is not None and all(x is not None for x in ctx.inputs)
+        return [signatures.input_scale(ctx)] if has_inputs else []
     from .updates import update_causes
 
-    causes = signatures.stochastic(ctx)
-    causes += gradcheck.gradient_bugs(ctx)
-    causes += signatures.label_offset(ctx)
+    causes = []
+    if ctx.engines is not None:
+        causes += signatures.stochastic(ctx)
+        causes += gradcheck.gradient_bugs(ctx)
+    if ctx.y is not None:
+        causes += signatures.label_offset(ctx)
     causes += signatures.penalty(ctx)
     causes += signatures.constant_scale(ctx)
     causes += update_causes(ctx)

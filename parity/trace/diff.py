@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..compare import NOISE_MARGIN, RTOL, Row, Tolerance, first_diverged, judge, pair_precision, rel_error, step_pairs
-from ..diagnose import Context, ignored_decay
+from ..diagnose import Context, diagnose
 from ..diagnose.spec_diff import differences
 from ..runner import Result, _label
 from ..weights import match
@@ -132,7 +132,7 @@ def _diff(ta, tb, rtol, atol, progress):
                 result.status, result.first, result.rows_at_first = "diverged", first, rows
                 ctx = Context(step_a, first, rows, views, None, [ev_a, ev_b], [wa, wb], matches, inputs, y, mode,
                               prev, list(rates), spec_diffs)
-                result.causes = diagnose_without_spec(ctx)
+                result.causes = diagnose(ctx)  # without engines: no rerun probes
                 if first.quantity == "gradient" and not result.causes:
                     notes.append("the finite-difference gradient check needs the specs: run `parity check` on "
                                   "them to test each side's gradient against its own loss")
@@ -143,29 +143,6 @@ def _diff(ta, tb, rtol, atol, progress):
         if progress:
             progress(i, steps - 1)
     return result, _options(ta, tb, steps)
-
-
-def diagnose_without_spec(ctx):
-    """diagnose.diagnose without what needs engines (the finite-difference gradient check)."""
-    from ..diagnose import signatures
-    from ..diagnose.updates import update_causes
-
-    first = ctx.first
-    if first.nonfinite_side:
-        return [signatures.non_finite(ctx)]
-    if first.quantity == "activation" and first.index == -1:
-        if ctx.inputs[0] is None or ctx.inputs[1] is None:
-            return []
-        return [signatures.input_scale(ctx)]
-    causes = []
-    if all(ev.grads_total is not None for ev in ctx.evaluations):
-        causes += signatures.penalty(ctx)
-        causes += signatures.constant_scale(ctx)
-    causes += update_causes(ctx)
-    ignored = [ignored_decay(d) for d in ctx.spec_differences or [] if d.get("cause") == "lr-decay-ignored"]
-    if ignored and any(c.code in ("lr-schedule", "optimizer") for c in causes):
-        return ignored + causes  # the ignored argument is why the schedules differ (as check orders them)
-    return causes + ignored
 
 
 def _rates(lr_a, lr_b):
