@@ -26,7 +26,11 @@ def keras_optimizer(desc):
             rate = f"keras.optimizers.schedules.PiecewiseConstantDecay({bounds}, {values})"
         else:
             rate = f"{rates[0]:g}"
-        return f"keras.optimizers.SGD(learning_rate={rate}, momentum={opt.hyper.get('momentum', 0.9):g})"
+        line = f"keras.optimizers.SGD(learning_rate={rate}, momentum={opt.hyper.get('momentum', 0.9):g})"
+        if changes:  # the momentum formulations part at the first new rate: say so with the line
+            line += (" — equal rates at every update, but from the first rate change MatConvNet rescales its "
+                     "whole velocity (the rate enters at update time) and Keras does not")
+        return line
     return None
 
 
