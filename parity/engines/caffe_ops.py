@@ -15,6 +15,7 @@ coeff) are rounded through float32 first, as Caffe reads them before widening to
 
 import numpy as np
 
+from ..dialects.caffe.shapes import conv_size as conv_output_size
 from .caffe_pool import FLT_MAX, ave_divisor_map, pool, pool_output_size  # noqa: F401
 from .tf_import import quiet_import
 
@@ -79,13 +80,6 @@ def _expand(v, shape, axis):
 
 
 # ---------------------------------------------------------------- Convolution
-def conv_output_size(size, kernel, stride=1, pad=0, dilation=1):
-    ext = dilation * (kernel - 1) + 1  # conv_layer.cpp:17
-    if size + 2 * pad < ext:
-        raise ValueError(f"kernel extent {ext} exceeds padded input {size + 2 * pad}")
-    return (size + 2 * pad - ext) // stride + 1  # conv_layer.cpp:18-19 (integer division)
-
-
 def conv(x, weight, bias, *, stride=(1, 1), pad=(0, 0), dilation=(1, 1), group=1):
     """Convolution layer: cross-correlation (util/im2col.cpp:43, no kernel flip)."""
     x = tf.convert_to_tensor(x)

@@ -13,6 +13,7 @@ The gradient of the gather is a scatter-add, which is Caffe's backward for both 
 
 import numpy as np
 
+from ..dialects.caffe.shapes import pool_size as pool_output_size  # noqa: F401  (re-exported)
 from .tf_import import quiet_import
 
 tf = quiet_import()
@@ -24,23 +25,6 @@ def _pair(v):
     if isinstance(v, (tuple, list)):
         return int(v[0]), int(v[1])
     return int(v), int(v)
-
-
-def pool_output_size(size, kernel, stride, pad, round_mode="CEIL"):
-    """Pooled length along one axis, pooling_layer.cpp:91-118."""
-    if round_mode not in ("CEIL", "FLOOR"):
-        raise ValueError(f"Unknown rounding mode {round_mode!r}")  # :105
-    # :93-102 the division is done in float, then ceil/floor, then +1
-    ratio = np.float32(size + 2 * pad - kernel) / np.float32(stride)
-    out = int(np.ceil(ratio) if round_mode == "CEIL" else np.floor(ratio)) + 1
-    if pad:  # :107 only with padding: the last window must start inside the image
-        if (out - 1) * stride >= size + pad:  # :110
-            out -= 1
-        if not (out - 1) * stride < size + pad:  # :116 CHECK_LT
-            raise ValueError("last pooling window starts in the padding")
-    if out < 1:
-        raise ValueError(f"pooling gives an empty output (size {size}, kernel {kernel})")
-    return out
 
 
 def _axis_windows(size, kernel, stride, pad, out):

@@ -14,6 +14,14 @@ def _bottom(lp, ctx, i=0):
     return ctx.shapes[bottoms[i]]
 
 
+def _sizes(lp, ctx, rule, hw, *per_axis):
+    """(out_h, out_w) by one of Caffe's size rules; an impossible size is an error at the layer."""
+    try:
+        return tuple(rule(size, *(arg[i] for arg in per_axis)) for i, size in enumerate(hw))
+    except ValueError as err:
+        raise ctx.error(lp, f"layer {lp.get('name')!r}: {err} (input {hw[0]}×{hw[1]}).") from None
+
+
 def _tops(lp, ctx, *shape_list):
     bottoms = lp.get_all("bottom")
     for top, shape in zip(lp.get_all("top"), shape_list):
@@ -77,8 +85,7 @@ def convolution(lp, ctx):
     layer.params.append(Param("kernel", (out, c // group, *kernel), "out,in,h,w", filler=_filler(v, "weight_filler")))
     if layer.attrs["bias_term"]:
         layer.params.append(Param("bias", (out,), "", filler=_filler(v, "bias_filler")))
-    _tops(lp, ctx, (out, shapes.conv_size(h, kernel[0], stride[0], pad[0], dilation[0]),
-                    shapes.conv_size(w, kernel[1], stride[1], pad[1], dilation[1])))
+    _tops(lp, ctx, (out, *_sizes(lp, ctx, shapes.conv_size, (h, w), kernel, stride, pad, dilation)))
     return layer
 
 
@@ -97,8 +104,7 @@ def pooling(lp, ctx):
     layer = Layer("", "pool2d", {"method": method, "kernel": kernel, "stride": stride, "pad": pad,
                                  "round_mode": rounding, "global_pooling": glob, "avg_divisor": "caffe"})
     _explicit_subset(layer, v, ("stride", "pad", "round_mode"), "PoolingParameter")
-    _tops(lp, ctx, (c, shapes.pool_size(h, kernel[0], stride[0], pad[0], rounding),
-                    shapes.pool_size(w, kernel[1], stride[1], pad[1], rounding)))
+    _tops(lp, ctx, (c, *_sizes(lp, ctx, shapes.pool_size, (h, w), kernel, stride, pad, (rounding, rounding))))
     return layer
 
 
