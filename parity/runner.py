@@ -3,7 +3,7 @@ compare every tensor at every step, and diagnose the first divergence.
 """
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -66,7 +66,7 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
     run = _Pass(side_a, side_b, inputs, samples, opts, device, progress, on_step=on_step)
     result = run.execute(noise=False)
     if result.first is not None and run.can_measure_noise(result.first):
-        measured = _Pass(side_a, side_b, inputs, samples, opts, device, progress, names=run.names,
+        measured = _Pass(side_a, side_b, inputs, samples, opts, device, progress,
                          on_step=on_step, index=1).execute(noise=True)
         if measured.first is None:
             measured.causes = [dtype_cause(result.first)]
@@ -217,22 +217,15 @@ def _device(device):
 class _Pass:
     """One run of both sides over all steps; with `noise`, each float32 side also runs in float64."""
 
-    def __init__(self, side_a, side_b, inputs, samples, opts, device, progress, names=None, on_step=None, index=0):
+    def __init__(self, side_a, side_b, inputs, samples, opts, device, progress, on_step=None, index=0):
         self.on_step, self.index = on_step, index
         self.sides, self.inputs, self.samples = (side_a, side_b), inputs, samples
         self.spec_differences = differences(side_a.description, side_b.description)
         self.opts, self.device, self.progress = opts, device, progress
-        self.names = names  # reported names by position, fixed by the first pass
 
     def _engine(self, side, label, dtype):
-        engine = new_engine(side, label, dtype, self.device, self.opts)
-        if self.names is not None and label in self.names:
-            tensor_names, stage_names = self.names[label]
-            engine.tensors = [replace(t, layer=n[0], key=t.key, by_key=n[1]) if not t.by_key else t
-                              for t, n in zip(engine.tensors, tensor_names)]
-            if getattr(engine, "stage_names", None):
-                engine.stage_names = stage_names
-        return engine
+        # a rebuilt Keras side names its layers as the first did (dialects.python.fresh_keras_names)
+        return new_engine(side, label, dtype, self.device, self.opts)
 
     def can_measure_noise(self, first):
         # Beyond NOISE_CEILING no float32 rounding explains a first divergence: skip the float64 rerun.
@@ -244,9 +237,6 @@ class _Pass:
         opts = self.opts
         eng = [self._engine(s, label, opts.dtype) for s, label in zip(self.sides, "AB")]
         self.precision = pair_precision(eng[0].dtype, eng[1].dtype)
-        if self.names is None:
-            self.names = {label: ([(t.layer, t.by_key) for t in e.tensors], list(getattr(e, "stage_names", [])))
-                          for label, e in zip("AB", eng)}
         tolerance = Tolerance(opts.rtol if opts.rtol is not None else RTOL[self.precision], opts.atol or 0.0,
                               opts.rtol is not None)
         empty = Result("diverged", 0, None, [], [], [], [], {})
