@@ -84,7 +84,7 @@ def _shape_cause(la, lb, desc_a, desc_b, why):
             return Cause("pool-stride", la.name, lb.name,
                          f"The pooling strides differ: side A's {la.name} uses stride {_x(pa['stride'])}"
                          f"{_default_note(la, desc_a)}, side B's {lb.name} stride {_x(pb['stride'])}"
-                         f"{_default_note(lb, desc_b)}.", why, _pool_fix(la, lb, desc_a, desc_b, pb["stride"]))
+                         f"{_default_note(lb, desc_b)}.", why, _pool_fix(la, lb, desc_a, desc_b))
         if pa["round_mode"] != pb["round_mode"] or pa["pad"] != pb["pad"]:
             code = "padding" if pa["pad"] != pb["pad"] else "pool-rounding"
             return Cause(code, la.name, lb.name,
@@ -113,16 +113,14 @@ def _default_note(layer, desc):
     return " (as the spec writes it)"
 
 
-def _pool_fix(la, lb, desc_a, desc_b, stride_b):
+def _pool_fix(la, lb, desc_a, desc_b):
+    """Each side's line that gives its pooling the other side's stride."""
     fixes = []
     for layer, desc, other in ((la, desc_a, lb), (lb, desc_b, la)):
-        stride = _x(tuple(other.attrs["stride"]) if isinstance(other.attrs["stride"], (list, tuple))
-                    else (other.attrs["stride"],) * 2)
+        stride = tuple(other.attrs["stride"])
         if desc.dialect == "keras":
-            k = tuple(layer.attrs["kernel"])
-            s = tuple(other.attrs["stride"])
-            fixes.append(f"Keras: keras.layers.MaxPooling2D({k}, strides={s}) for {layer.name}")
+            fixes.append(f"Keras: keras.layers.MaxPooling2D({tuple(layer.attrs['kernel'])}, strides={stride}) "
+                         f"for {layer.name}")
         elif desc.dialect == "caffe":
-            fixes.append(f"Caffe: pooling_param {{ stride: {other.attrs['stride'][0]} }} in {layer.name}")
-        del stride
+            fixes.append(f"Caffe: pooling_param {{ stride: {stride[0]} }} in {layer.name}")
     return "; or ".join(fixes)
