@@ -19,7 +19,7 @@ def load_prototxt(path, sample_shape=None):
     if not msg.fields:
         raise SpecError("holds no fields; expected a Caffe net (layer { ... } blocks) or a solver (net: ...), "
                         "found an empty file (or only comments).", path=path)
-    if any(msg.has(f) for f in NET_FIELDS) or not msg.fields:
+    if any(msg.has(f) for f in NET_FIELDS):
         validate(msg, "NetParameter", str(path))
         net, net_path, opt, notes = msg, path, solver_mod.plain_sgd(), ["a net file holds no solver: plain SGD at --lr"]
     else:
