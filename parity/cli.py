@@ -352,3 +352,17 @@ def import_matlab(folder, out, debug):
                          + ("" if complete else " (the recording did not finish: the trace is marked incomplete)"))
 
     _guarded(run, debug)
+
+
+@main.command()
+@click.argument("code", required=False)
+def explain(code):
+    """Every cause code with a one-line summary; with CODE, what it means, the signature parity looks for,
+    an example and the fix in each framework's terms."""
+
+    def run():
+        from .report import explain as text
+
+        click.echo(text.listing() if code is None else text.explain(code))
+
+    _guarded(run, False)

@@ -65,6 +65,11 @@ def load_manifest(path=MANIFEST):
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise ValueError(f"{path}: duplicate pair names {sorted(dupes)}")
+    from parity.diagnose import causes
+
+    unknown = [f"{p.name}: {p.expected}" for p in pairs if p.expected != "parity" and p.expected not in causes.CAUSES]
+    if unknown:
+        raise ValueError(f"{path}: expected codes the cause registry does not hold: {', '.join(unknown)}")
     return pairs
 
 

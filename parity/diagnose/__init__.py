@@ -12,8 +12,19 @@ class Cause:
     evidence: str
     fix: str | None = None
 
+    def __post_init__(self):
+        from .causes import info
+
+        info(self.code)  # an unregistered code fails here, loudly, not in a reader of the report
+
+    @property
+    def summary(self):
+        from .causes import info
+
+        return info(self.code).summary
+
     def as_dict(self):
-        return {"code": self.code, "layer_a": self.layer_a, "layer_b": self.layer_b,
+        return {"code": self.code, "summary": self.summary, "layer_a": self.layer_a, "layer_b": self.layer_b,
                 "message": self.message, "evidence": self.evidence, "fix": self.fix}
 
 
