@@ -1,6 +1,6 @@
 """parity.engines.caffe_ops against real Caffe (BVLC/caffe 9b89154, CPU, float32).
 
-Ground truth: /work/shared/caffe-reference/<case>/{net.prototxt,trajectory.npz}. Each layer
+Ground truth: tests/data/caffe-reference/<case>/{net.prototxt,trajectory.npz}. Each layer
 group (a layer plus the in-place layers that follow it) is fed Caffe's own bottom blobs
 (`act0/...`) and starting weights (`w/0/...`) and must reproduce Caffe's top blob; missing
 reference files fail the tests. Source lines cited are of src/caffe/layers/*.cpp.
@@ -17,7 +17,7 @@ from parity.engines.tf_import import quiet_import
 
 tf = quiet_import()
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "caffe-reference"
+REF = Path(__file__).resolve().parent / "data" / "caffe-reference"
 FWD_TOL = 1e-5
 GRAD_TOL = 1e-4
 FLT_MAX = float(np.finfo(np.float32).max)

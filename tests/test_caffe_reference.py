@@ -1,5 +1,5 @@
-"""The Caffe emulation against real Caffe's own numbers (../shared/caffe-reference, copied to
-tests/data/caffe-reference): 18 nets and solvers, 10 full-batch steps on 32 MNIST images.
+"""The Caffe emulation against real Caffe's own numbers (tests/data/caffe-reference,
+recorded from real Caffe): 18 nets and solvers, 10 full-batch steps on 32 MNIST images.
 
 From the same starting blobs and samples, every step's loss, every parameter's gradient and
 value, and every blob of the first forward pass must match to float32 noise. Real Caffe ran in

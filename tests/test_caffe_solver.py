@@ -19,7 +19,7 @@ from parity.errors import SpecError
 
 tf = quiet_import()
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "caffe-reference"
+REF = Path(__file__).resolve().parent / "data" / "caffe-reference"
 # Listed, not globbed: a folder that goes missing must fail, not shrink the test.
 FOLDERS = ["sgd_momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
            "lr_step", "lr_exp", "lr_inv", "lr_multistep", "lr_poly", "lr_sigmoid",

@@ -127,3 +127,27 @@ def test_diff_spec_lists_the_regulariser_difference(cli):
 def test_help_lists_the_commands(cli):
     code, out, _ = cli("--help")
     assert code == 0 and all(word in out for word in ("check", "show", "diff-spec"))
+
+
+def test_diff_spec_json_to_an_unwritable_path_is_a_usage_error(cli, tmp_path):
+    code, out, err = cli("diff-spec", KERAS, f"{KERAS}:build_half", "--json", tmp_path / "no" / "such" / "d.json")
+    assert code == 2 and out == ""
+    assert "--json: cannot write" in err and "d.json" in err and "Traceback" not in err
+
+
+def test_check_and_record_share_their_training_options():
+    """One definition for what `record` means by --data, --steps, ... : the same as `check`."""
+    from parity.cli import check, record
+
+    shared = ("data", "samples", "steps", "weights", "optimizer", "lr", "dtype", "device", "debug", "trust_lambda")
+    by_name = [{p.name: p for p in cmd.params} for cmd in (check, record)]
+    for name in shared:
+        a, b = (params[name] for params in by_name)
+        assert (a.opts, a.default, repr(a.type), a.help) == (b.opts, b.default, repr(b.type), b.help), name
+
+
+def test_every_command_has_one_debug_option(cli):
+    from parity.cli import main
+
+    for name, cmd in main.commands.items():
+        assert [p.name for p in cmd.params].count("debug") == 1, name

@@ -19,7 +19,7 @@ from parity.dialects.matconvnet.meval import ArraySpec, MCell, MStruct, read_ini
 from parity.dialects.matconvnet.mlang import parse
 from parity.errors import SpecError
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "matconvnet-reference"
+REFERENCE = Path(__file__).resolve().parent / "data" / "matconvnet-reference"
 REFERENCE_FILES = ["basic/basic_init.m", "groups/groups_init.m", "nesterov/nesterov_init.m",
                    "schedule/schedule_init.m"]
 DATA = Path(__file__).resolve().parent / "data" / "matconvnet"

@@ -104,7 +104,7 @@ def error_of(fn, *args, **kwargs):
 
 @pytest.fixture(scope="module")
 def reference_dir():
-    path = Path(__file__).resolve().parents[2] / "shared" / "caffe-reference"
+    path = Path(__file__).resolve().parent / "data" / "caffe-reference"
     assert path.is_dir(), f"the real Caffe files are missing: {path}"
     return path
 
