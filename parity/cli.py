@@ -46,7 +46,7 @@ _TRUST_HELP = "Load a saved Keras model's Lambda layers, which run the file's ow
 
 def _trust_lambda(trusted):
     if trusted:
-        from .dialects.keras_saved import TRUST_LAMBDA
+        from .dialects.keras.saved import TRUST_LAMBDA
 
         token = TRUST_LAMBDA.set(True)
         click.get_current_context().call_on_close(lambda: TRUST_LAMBDA.reset(token))
@@ -89,14 +89,14 @@ def main():
 def check(spec_a, spec_b, json_path, debug, trust_lambda, trace_path, trace_activations, plot_path, html_path,
           **kwargs):
     """Train SPEC_A and SPEC_B from the same weights and report the first divergence."""
-    from .runner import Options
+    from .check import Options
 
     _trust_lambda(trust_lambda)
     opts = Options(**kwargs)
     console = _console(stderr=json_path == "-")
 
     def run():
-        from .runner import run_check
+        from .check import run_check
 
         tracer = _tracer(trace_path, opts, trace_activations, (spec_a, spec_b))
         with _progress(console) as tick, _tracing(tracer):
@@ -165,7 +165,7 @@ def show(spec, fmt, debug, trust_lambda):
 
         description = dialects.load(spec).description
         if fmt == "toml":
-            from .spec.toml_io import dumps
+            from .description.toml_io import dumps
 
             click.echo(dumps(description), nl=False)
             return
@@ -289,7 +289,7 @@ def _emit_json(result, json_path):
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def record(spec, out, input_transform, activations, debug, trust_lambda, **kwargs):
     """Train SPEC alone, from the weights it would start from in `check`, and record every step to OUT."""
-    from .runner import Options
+    from .check import Options
 
     _trust_lambda(trust_lambda)
     opts = Options(**kwargs, a_input=input_transform)
