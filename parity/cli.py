@@ -97,7 +97,7 @@ def _options(*decorators):
 
 def _trust_lambda(trusted):
     if trusted:
-        from .dialects.keras_saved import TRUST_LAMBDA
+        from .dialects.keras.saved import TRUST_LAMBDA
 
         token = TRUST_LAMBDA.set(True)
         click.get_current_context().call_on_close(lambda: TRUST_LAMBDA.reset(token))
@@ -192,7 +192,7 @@ def main():
 @_trust_option
 def check(spec_a, spec_b, trace_path, trace_activations, json_path, plot_path, html_path, **kwargs):
     """Train SPEC_A and SPEC_B from the same weights and report the first divergence."""
-    from .runner import Options, run_check
+    from .check import Options, run_check
 
     opts = Options(**kwargs)
     console = _console(stderr=json_path == "-")
@@ -222,7 +222,7 @@ def show(spec, fmt):
 
     description = dialects.load(spec).description
     if fmt == "toml":
-        from .spec.toml_io import dumps
+        from .description.toml_io import dumps
 
         click.echo(dumps(description), nl=False)
         return
@@ -287,7 +287,7 @@ class _tracing:
 @_trust_option
 def record(spec, out, input_transform, activations, **kwargs):
     """Train SPEC alone, from the weights it would start from in `check`, and record every step to OUT."""
-    from .runner import Options
+    from .check import Options
     from .trace.record import record as record_side
 
     opts = Options(**kwargs, a_input=input_transform)

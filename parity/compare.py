@@ -165,3 +165,11 @@ def noise_of(pairs32, pairs64):
 
 def first_diverged(rows):
     return next((r for r in rows if r.diverged), None)
+
+
+def row_label(row):
+    """How a compared quantity is named in reports: "weight conv1.kernel (data)"."""
+    name = row.layer_a or row.layer_b or row.quantity
+    extra = f".{row.param}" if row.param else ""
+    term = f" ({row.term})" if row.term else ""
+    return f"{row.quantity} {name}{extra}{term}"

@@ -8,82 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .description.layouts import CANONICAL, axes, from_canonical, to_canonical  # noqa: F401  (read from here too)
 from .errors import UsageError
 
-CANONICAL = {2: ("in", "out"), 4: ("h", "w", "in", "out")}
 # Stable codes: a seeded draw depends on (seed, parameter index, role, canonical shape) only.
 ROLE_CODES = {"kernel": 0, "bias": 1, "gamma": 2, "beta": 3}
 
-
-@dataclass(frozen=True)
-class Tensor:
-    """One parameter tensor of one side, in forward order."""
-
-    layer: str  # the layer's name as the side names it
-    key: str  # unique within the side: the adapter's key, or "layer/variable" for Keras
-    role: str  # kernel | bias | gamma | beta
-    shape: tuple  # native shape
-    layout: str  # native axis names, comma separated, e.g. "out,in"; "" for vectors
-    by_key: bool = False  # adapters' tensors are reported by their own keys, not a layer name
-
-    @property
-    def shown(self):
-        return self.key if self.by_key else self.layer
-
-    @property
-    def canonical_shape(self):
-        return to_canonical(np.empty(self.shape, dtype=np.uint8), self.layout).shape
-
-
-def _axes(layout):
-    return tuple(a.strip() for a in _split(layout)[0].split(",")) if layout else ()
-
-
-def _split(layout):
-    """"out,in(c,h,w:16,4,4)" -> ("out,in", ("c", "h", "w"), (16, 4, 4)); plain layouts have no flatten."""
-    if "(" not in layout:
-        return layout, (), ()
-    head, _, inner = layout.partition("(")
-    order, _, sizes = inner.rstrip(")").partition(":")
-    return head, tuple(order.split(",")), tuple(int(s) for s in sizes.split(","))
-
-
-# A flattened feature map enters the canonical dense kernel in Keras's (h, w, c) order.
-_CANONICAL_FLAT = ("h", "w", "c")
-
-
-def to_canonical(array, layout):
-    names = _axes(layout)
-    if len(names) < 2:
-        return array
-    order = CANONICAL.get(len(names))
-    if order is None or sorted(order) != sorted(names):
-        raise UsageError(f"layout {layout!r} is not one parity knows for a {len(names)}-D tensor.")
-    _, flat, sizes = _split(layout)
-    if flat:
-        i = names.index("in")
-        expanded = list(names[:i]) + list(flat) + list(names[i + 1:])
-        a = array.reshape(array.shape[:i] + sizes + array.shape[i + 1:])
-        target = list(_CANONICAL_FLAT) + ["out"]
-        a = np.transpose(a, [expanded.index(n) for n in target])
-        return a.reshape(int(np.prod(sizes)), -1)
-    return np.transpose(array, [names.index(a) for a in order])
-
-
-def from_canonical(array, layout):
-    names = _axes(layout)
-    if len(names) < 2:
-        return array
-    order = CANONICAL[len(names)]
-    _, flat, sizes = _split(layout)
-    if flat:
-        by_name = dict(zip(flat, sizes))
-        a = array.reshape(tuple(by_name[n] for n in _CANONICAL_FLAT) + (array.shape[-1],))
-        i = names.index("in")
-        expanded = list(names[:i]) + list(flat) + list(names[i + 1:])
-        a = np.transpose(a, [(list(_CANONICAL_FLAT) + ["out"]).index(n) for n in expanded])
-        return a.reshape(tuple(a.shape[:i]) + (int(np.prod(sizes)),) + tuple(a.shape[i + len(flat):]))
-    return np.transpose(array, [order.index(a) for a in names])
 
 
 def infer_layouts(shapes, input_size, declared, owner):
@@ -97,7 +27,7 @@ def infer_layouts(shapes, input_size, declared, owner):
         if key in declared:
             layouts[key] = declared[key]
             if len(shape) >= 2:
-                names = _axes(declared[key])
+                names = axes(declared[key])
                 if len(names) != len(shape):
                     raise UsageError(f"{owner}: layouts[{key!r}] = {declared[key]!r} names {len(names)} axes, "
                                      f"but {key} has shape {tuple(shape)}.")
@@ -266,3 +196,12 @@ def parse_weights_mode(text):
         if arg.isdigit():
             return f"seed:{int(arg)}"
     raise UsageError(f"--weights: expected zeros, seed[:N] (N a non-negative integer), a or b; received {text!r}.")
+
+
+def set_start(engine, matches, start, which):
+    """Give `engine` (side `which`: "a" or "b") the starting weights `start`, in its own layouts."""
+    weights = {}
+    for m in matches:
+        for t in (m.a if which == "a" else m.b):
+            weights[t.key] = from_canonical(start[(m.index, t.role)].reshape(t.canonical_shape), t.layout)
+    engine.set_weights(weights)

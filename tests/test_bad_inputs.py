@@ -25,9 +25,9 @@ def _m_loader():
         importlib.import_module("parity.dialects.matconvnet.loader")  # registers .m with dialects.load
     except ImportError:
         return False
-    from parity import dialects
+    from parity.dialects import registry
 
-    return ".m" in dialects._LOADERS
+    return ".m" in registry.LOADERS
 
 
 M_VIA_CLI = _m_loader()
@@ -64,7 +64,7 @@ def test_bad_input(name, tmp_path, monkeypatch):
     if case.get("canary"):
         monkeypatch.delenv(case["canary"], raising=False)
     if case.get("m") and not M_VIA_CLI:
-        from parity.dialects.matconvnet.meval import read_init_file
+        from parity.dialects.matconvnet.mlang.meval import read_init_file
 
         with pytest.raises(SpecError) as info:
             read_init_file(args[-1])
@@ -130,9 +130,9 @@ def test_memory_estimate_counts_parameters_without_allocating():
 
 
 def test_trust_lambda_loads_a_lambda_layer_and_only_for_that_command(tmp_path):
-    from parity.engines.tf_import import quiet_import
+    from parity import lazy
 
-    quiet_import()
+    lazy.tensorflow()
     import keras
 
     model = keras.Sequential([keras.Input((784,)), keras.layers.Lambda(lambda x: x * 2.0, name="double"),

@@ -7,6 +7,7 @@ import pytest
 from conftest import CONFIGS
 
 from parity import dialects
+from parity.engines.factory import make_engine
 from parity.errors import SpecError
 
 CK = CONFIGS / "caffe_keras"
@@ -43,7 +44,7 @@ def test_a_net_alone_trains_with_plain_sgd_at_lr():
     side = dialects.load(str(CK / "net.prototxt"))
     assert side.description.optimizer.hyper["momentum"] == 0.0
     assert any("plain SGD at --lr" in n for n in side.notes)
-    engine = side.make_engine("B", "float32", lr=0.3)
+    engine = make_engine(side, "B", "float32", lr=0.3)
     assert engine.current_lr() == pytest.approx(0.3)
 
 

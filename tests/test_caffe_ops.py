@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from parity import lazy
 from parity.dialects.caffe.prototxt import parse_file
 from parity.engines import caffe_ops as C
-from parity.engines.tf_import import quiet_import
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 
 REF = Path(__file__).resolve().parent / "data" / "caffe-reference"
 FWD_TOL = 1e-5

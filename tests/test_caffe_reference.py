@@ -23,6 +23,7 @@ import pytest
 
 from parity import dialects
 from parity.compare import rel_error
+from parity.engines.factory import make_engine
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "caffe-reference"
 CASES = sorted(p.name for p in REFERENCE.iterdir() if p.is_dir())
@@ -35,7 +36,7 @@ def test_all_eighteen_cases_are_here():
 
 def _engine(case, dtype="float32"):
     side = dialects.load(str(REFERENCE / case / "solver.prototxt"))
-    engine = side.make_engine("A", dtype)
+    engine = make_engine(side, "A", dtype)
     ref = np.load(REFERENCE / case / "trajectory.npz")
     engine.set_state({k: ref[f"w/0/{k}"] for k in engine.get_state()})
     return engine, ref

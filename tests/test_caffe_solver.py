@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from parity import lazy
 from parity.dialects.caffe.prototxt import parse_file
 from parity.engines.caffe_solver import CaffeSolver, learning_rate
-from parity.engines.tf_import import quiet_import
 from parity.errors import SpecError
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 
 REF = Path(__file__).resolve().parent / "data" / "caffe-reference"
 # Listed, not globbed: a folder that goes missing must fail, not shrink the test.

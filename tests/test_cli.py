@@ -78,12 +78,12 @@ def test_exit_2_on_a_spec_returning_neither_model_nor_adapter(cli, tmp_path):
 
 
 def test_exit_3_on_an_internal_error(cli, monkeypatch):
-    import parity.runner
+    import parity.check
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("planted")
 
-    monkeypatch.setattr(parity.runner, "run_check", broken)
+    monkeypatch.setattr(parity.check, "run_check", broken)
     code, _, err = cli("check", KERAS, NUMPY)
     assert code == 3
     assert "internal error: ZeroDivisionError: planted" in err and "--debug" in err and "Traceback" not in err

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from parity.dialects.caffe.loader import NET_FIELDS
 from parity.dialects.caffe.prototxt import Message, parse
 from parity.dialects.caffe.schema import validate
-from parity.dialects.matconvnet.meval import run_module
-from parity.dialects.matconvnet.mlang import parse as parse_m
+from parity.dialects.matconvnet.mlang.meval import run_module
+from parity.dialects.matconvnet.mlang.parser import parse as parse_m
 from parity.errors import SpecError
 
 ROOT = Path(__file__).resolve().parents[1]

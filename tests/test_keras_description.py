@@ -12,20 +12,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from parity.engines.tf_import import quiet_import
+from parity import lazy
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 import keras  # noqa: E402
 
 from parity import dialects  # noqa: E402
 from parity.compare import rel_error  # noqa: E402
-from parity.dialects.keras import describe  # noqa: E402
-from parity.dialects.keras_side import description_engine_maker  # noqa: E402
+from parity.description.toml_io import dumps  # noqa: E402
+from parity.dialects.keras.description import describe  # noqa: E402
+from parity.engines.factory import make_engine  # noqa: E402
 from parity.engines.keras_desc_engine import KerasGraphEngine  # noqa: E402
 from parity.engines.keras_engine import KerasEngine  # noqa: E402
 from parity.engines.keras_init import keras_fill  # noqa: E402
 from parity.errors import SpecError  # noqa: E402
-from parity.spec.toml_io import dumps  # noqa: E402
+from parity.frameworks.keras_tensors import initial_weights  # noqa: E402
 
 RTOL = 1e-5
 STEPS = 50
@@ -157,7 +158,7 @@ def _pair(build, dtype="float32"):
     keras.utils.set_random_seed(0)
     model = build()
     desc = describe(model, "test.py")
-    ours = description_engine_maker(desc, model)("B", dtype)
+    ours = KerasGraphEngine(desc, "B", dtype, initial=initial_weights(model))
     return model, KerasEngine(model, model.optimizer, "A"), ours
 
 
@@ -207,7 +208,7 @@ def test_a_keras_toml_runs_as_the_model(tmp_path):
     path = tmp_path / "model.toml"
     path.write_text(dumps(describe(model, "model.py")))
     side = dialects.load(str(path))
-    ours, ref = side.make_engine("B", "float32"), KerasEngine(model, model.optimizer, "A")
+    ours, ref = make_engine(side, "B", "float32"), KerasEngine(model, model.optimizer, "A")
     assert isinstance(ours, KerasGraphEngine)
     start = ref.get_weights()  # the trainable weights; the statistics start at Keras's zeros and ones
     ours.set_weights({tb.key: start[ta.key] for ta, tb in zip(ref.tensors, ours.tensors)})
@@ -268,15 +269,15 @@ def test_what_is_not_emulated_is_refused_by_name():
     keras.utils.set_random_seed(0)
     model = build()
     with pytest.raises(SpecError, match="gaussian_noise: GaussianNoise is not emulated"):
-        description_engine_maker(describe(model, "x.py"), model)("B", "float32")
+        KerasGraphEngine(describe(model, "x.py"), "B", "float32", initial=initial_weights(model))
     model = keras.Sequential([keras.Input((4,)), L.Dense(2, kernel_constraint=keras.constraints.MaxNorm(1.0))])
     model.compile(optimizer=Opt.Nadam(), loss="mse")
     with pytest.raises(SpecError, match="kernel_constraint=MaxNorm is not emulated"):
-        description_engine_maker(describe(model, "x.py"), model)("B", "float32")
+        KerasGraphEngine(describe(model, "x.py"), "B", "float32", initial=initial_weights(model))
     model = keras.Sequential([keras.Input((4,)), L.Dense(2)])
     model.compile(optimizer=Opt.Nadam(), loss="mse")
     with pytest.raises(SpecError, match="Nadam is not emulated"):
-        description_engine_maker(describe(model, "x.py"), model)("B", "float32")
+        KerasGraphEngine(describe(model, "x.py"), "B", "float32", initial=initial_weights(model))
 
 
 def test_keras_initializers_are_drawn_with_keras_scales():

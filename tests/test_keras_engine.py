@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from parity.engines.tf_import import quiet_import
+from parity import lazy
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 import keras  # noqa: E402
 
 from parity.engines.keras_engine import KerasEngine  # noqa: E402

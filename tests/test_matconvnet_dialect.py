@@ -11,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 import parity.dialects.matconvnet.loader as loader
+from parity.description.toml_io import dumps, loads
 from parity.engines import matconvnet_graph as mg
+from parity.engines.factory import make_engine
 from parity.errors import SpecError
 from parity.frameworks import matconvnet as facts
-from parity.spec.toml_io import dumps, loads
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path(__file__).resolve().parent / "data" / "matconvnet-reference"
@@ -295,7 +296,7 @@ def test_leaky_relu_value_and_derivative_at_zero():
 
 def test_batch_norm_uses_batch_moments_and_updates_the_stored_ones(tmp_path):
     side = loader.load_m(write(tmp_path, BNORM_NET))
-    engine = side.make_engine("A", "float64")
+    engine = make_engine(side, "A", "float64")
     x = np.random.default_rng(4).random((5, 8, 8, 1))
     bn = next(layer for layer in side.description.layers if layer.kind == "batchnorm")
     before = engine.get_state()[f"{bn.name}/2"].copy()

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import parity.dialects.matconvnet.loader as matconvnet_loader
+from parity.engines.factory import make_engine
 from parity.engines.matconvnet_graph import CnnTrainSGD
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "matconvnet-reference"
@@ -40,7 +41,7 @@ def start(case, dtype="float32", solver=None):
     """An engine for the case at its recorded starting weights, with the samples as parity feeds them."""
     spec, ref = reference(case)
     side = matconvnet_loader.load_m(spec)
-    engine = side.make_engine("A", dtype)
+    engine = make_engine(side, "A", dtype)
     if solver is not None:  # before the first update traces the step
         engine.solver = solver(engine)
         engine.solver.build(engine._train)

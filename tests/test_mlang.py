@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parity.dialects.matconvnet import mast as A
-from parity.dialects.matconvnet.meval import ArraySpec, MCell, MStruct, read_init_file, run_module
-from parity.dialects.matconvnet.mlang import parse
+from parity.dialects.matconvnet.mlang import mast as A
+from parity.dialects.matconvnet.mlang.meval import ArraySpec, MCell, MStruct, read_init_file, run_module
+from parity.dialects.matconvnet.mlang.parser import parse
 from parity.errors import SpecError
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "matconvnet-reference"

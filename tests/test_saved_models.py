@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from parity.engines.tf_import import quiet_import
+from parity import lazy
 
-quiet_import()
+lazy.tensorflow()
 import keras  # noqa: E402
 from conftest import STORY1  # noqa: E402
 

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from parity.description import Tensor
 from parity.errors import UsageError
-from parity.weights import Tensor, from_canonical, infer_layouts, match, seeded, starting_weights, to_canonical
+from parity.weights import from_canonical, infer_layouts, match, seeded, starting_weights, to_canonical
 
 
 def test_inference_follows_the_chain_of_sizes():

@@ -106,8 +106,8 @@ def _readers():
     from parity.dialects.caffe.loader import NET_FIELDS
     from parity.dialects.caffe.prototxt import parse
     from parity.dialects.caffe.schema import validate
-    from parity.dialects.matconvnet.meval import run_module
-    from parity.dialects.matconvnet.mlang import parse as parse_m
+    from parity.dialects.matconvnet.mlang.meval import run_module
+    from parity.dialects.matconvnet.mlang.parser import parse as parse_m
 
     def read_prototxt(text):
         msg = parse(text, "fuzz.prototxt")

@@ -81,8 +81,8 @@ def _spec(text):
 
 def options(pair):
     """The pair's extra arguments parsed exactly as `parity check` parses them."""
+    from parity.check import Options
     from parity.cli import check
-    from parity.runner import Options
 
     ctx = check.make_context("check", ["A", "B", *map(str, pair.args)])
     known = {f.name for f in fields(Options)}
@@ -91,9 +91,9 @@ def options(pair):
 
 def run_pair(pair):
     """Run one pair in-process; never raises for a parity error (it becomes the outcome)."""
+    from parity.check import run_check
     from parity.errors import ParityError
     from parity.report.json_report import to_dict
-    from parity.runner import run_check
 
     start = time.perf_counter()
     cwd = os.getcwd()
@@ -158,9 +158,9 @@ def main(argv=None):
         pairs = [p for p in pairs if any(s in p.name for s in args.only)]
     outcomes = []
     total = time.perf_counter()
-    from parity.engines.tf_import import quiet_import
+    from parity import lazy
 
-    quiet_import()  # TensorFlow and Keras once, here, so that the first pair's time is its own
+    lazy.tensorflow()  # TensorFlow and Keras once, here, so that the first pair's time is its own
     import keras  # noqa: F401
     warmup = time.perf_counter() - total
     for pair in pairs:

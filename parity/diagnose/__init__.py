@@ -1,51 +1,8 @@
 """Why two trainings part: signatures read off the first divergence, each with evidence and a fix."""
 
-from dataclasses import dataclass
+from .evidence import Cause, Context
 
-
-@dataclass
-class Cause:
-    code: str
-    layer_a: str | None
-    layer_b: str | None
-    message: str
-    evidence: str
-    fix: str | None = None
-
-    def __post_init__(self):
-        from .causes import info
-
-        info(self.code)  # an unregistered code fails here, loudly, not in a reader of the report
-
-    @property
-    def summary(self):
-        from .causes import info
-
-        return info(self.code).summary
-
-    def as_dict(self):
-        return {"code": self.code, "summary": self.summary, "layer_a": self.layer_a, "layer_b": self.layer_b,
-                "message": self.message, "evidence": self.evidence, "fix": self.fix}
-
-
-@dataclass
-class Context:
-    """Everything known at the step of the first divergence; engines sit at that step's weights."""
-
-    step: int
-    first: object  # compare.Row
-    rows: list
-    sides: tuple  # dialects.Side
-    engines: list
-    evaluations: list
-    weights: list  # native, per side
-    matches: list
-    inputs: list  # per side x
-    y: object
-    mode: str  # "terms" or "full"
-    prev_weights: list | None = None  # native, per side, one step before (None at step 0)
-    rates: list | None = None  # (lr A, lr B) of each update so far
-    spec_differences: list | None = None
+__all__ = ["Cause", "Context", "diagnose", "dtype_cause", "ignored_decay"]
 
 
 def diagnose(ctx):

@@ -8,7 +8,8 @@ import copy
 import time
 from dataclasses import dataclass, field, replace
 
-from ..spec import Penalty
+from ..description import Penalty
+from ..frameworks.described import DESCRIPTION_ENGINES
 
 KERAS_EDITS = {"pooling stride": "strides", "pooling pad": "padding", "convolution group": "groups"}
 TRAINING = ("optimizer", "learning_rate", "momentum", "schedule", "momentum_rule", "weight_decay")
@@ -45,11 +46,12 @@ class Ablation:
 
 
 def runnable(side):
-    return getattr(side, "make_description_engine", None) is not None or side.dialect in ("caffe", "matconvnet")
+    """A side the ablation can rerun from a changed copy of its description."""
+    return side.dialect in DESCRIPTION_ENGINES and side.engine != "adapter"
 
 
 def run(sides, inputs, samples, opts, device, diffs, budget=120.0, progress=None):
-    from .. import runner
+    from ..steploop import Pass
 
     if not all(runnable(s) for s in sides):
         return None
@@ -61,7 +63,7 @@ def run(sides, inputs, samples, opts, device, diffs, budget=120.0, progress=None
     def trial(label, changes):
         start = time.monotonic()
         pair, ins = state.apply(changes)
-        result = runner._Pass(pair[0], pair[1], ins, samples, opts, device, None).execute(noise=False)
+        result = Pass(pair[0], pair[1], ins, samples, opts, device, None).execute(noise=False)
         first = result.first
         steps = opts.steps + 1 if first is None else first.step
         where = "parity" if first is None else f"step {first.step}, {first.quantity} {first.layer_a or ''}".strip()
@@ -187,11 +189,11 @@ class _State:
             elif kind == "training":
                 _align_training(dst, src, detail)
             elif kind == "input" and self.inputs[0].transform is not None:
-                from ..runner import _side_input
+                from ..sides import side_input
 
                 # side A's transform on side B: a Caffe Data layer given the scale the other side uses
                 t = self.inputs[0].transform
-                inputs[1] = _side_input(self.samples, self.sides[1], f"scale={t.scale!r},mean={t.mean!r}", "ablation")
+                inputs[1] = side_input(self.samples, self.sides[1], f"scale={t.scale!r},mean={t.mean!r}", "ablation")
             elif kind == "lr_mult":
                 _align_params(dst, src, detail, "lr_mult")
             elif kind == "decay":
@@ -214,14 +216,8 @@ def _changed(sides):
 
 
 def _side(side, desc):
-    def make_engine(label, dtype, device=None, sgd_lr=None, lr=None):
-        if getattr(side, "make_description_engine", None) is not None:
-            return side.make_description_engine(label, dtype, device, sgd_lr, lr, description=desc)
-        from ..engines.graph_engine import GraphEngine
-
-        return GraphEngine(desc, label, dtype, device, sgd_lr=sgd_lr, default_lr=lr)
-
-    return replace(side, description=desc, make_engine=make_engine, rebind=None)
+    """The side run from `desc` by the engine that runs its family's descriptions."""
+    return replace(side, description=desc, engine=DESCRIPTION_ENGINES[side.dialect], rebind=None)
 
 
 def _layer_pairs(a, b):
@@ -284,10 +280,10 @@ def _align_activation(a, b, name):
 def _rebuild_keras(side, detail, model):
     """A Keras side rebuilt from its config with one pooling setting changed (shapes follow)."""
 
-    from ..dialects.keras import describe
+    from ..dialects.keras.description import describe
 
     name, key, value = detail
-    model = model or side.keras_model
+    model = model or side.handle.model
     config = model.get_config()
     for layer in config["layers"]:
         layer.pop("build_config", None)  # the layers after it take new input shapes

@@ -5,7 +5,7 @@ batch-norm constant, the loss function."""
 import numpy as np
 
 from ..compare import rel_error
-from . import Cause
+from .evidence import Cause
 
 PLACE = {"activation": ("flatten-order", "activation", "batchnorm", "padding", "architecture"),
          "loss": ("loss-function", "activation"),

@@ -7,7 +7,7 @@ diverging tensor and runs in float64 where the side computes in float64.
 
 import numpy as np
 
-from . import Cause
+from .evidence import Cause
 
 ENTRIES = 32
 AGREE = 1e-4  # relative: float64 central differences agree far better than this

@@ -7,7 +7,7 @@ weights (a penalty), a constant ratio between the sides (a loss scale), NaN/Inf,
 import numpy as np
 
 from ..weights import to_canonical
-from . import Cause
+from .evidence import Cause
 
 FIT = 1e-2  # a signature holds when what it leaves unexplained is under 1% of the difference
 SIMPLE_RATIOS = (2.0, 0.5, 4.0, 0.25)

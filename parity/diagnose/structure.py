@@ -4,7 +4,7 @@ import numpy as np
 
 from ..compare import Row
 from ..weights import compatible, to_canonical
-from . import Cause
+from .evidence import Cause
 
 
 def structure_row_and_cause(mismatch):

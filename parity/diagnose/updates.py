@@ -8,7 +8,7 @@ poor fit a different update rule (optimizer, momentum formulation, decoupled dec
 import numpy as np
 
 from ..weights import to_canonical
-from . import Cause
+from .evidence import Cause
 
 FIT = 1e-2
 SIGNIFICANT = 0.1  # a decay term explaining less of the gap between the updates is rounding, not a finding

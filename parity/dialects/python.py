@@ -9,7 +9,9 @@ import warnings
 import numpy as np
 
 from ..errors import SpecError
-from . import Side, loader
+from ..frameworks.adapter import adapter_tensors, call, missing_methods, read_params
+from .registry import loader
+from .side import Side
 
 
 @loader(".py")
@@ -26,11 +28,9 @@ def load_python(path, name=None):
         raise SpecError("`preprocess` must be a function preprocess(x) -> x.", path=path)
     keras = sys.modules.get("keras")
     if keras is not None and isinstance(obj, keras.Model):
-        from .keras_side import keras_side
+        from .keras.side import keras_side
 
         return keras_side(path, obj, lambda dtype: _rebuild_keras(factory, path, name, dtype), notes, preprocess)
-    from ..engines.adapter_engine import missing_methods
-
     missing = missing_methods(obj)
     if missing:
         raise SpecError(
@@ -47,9 +47,9 @@ def _import(path):
         raise SpecError("cannot be imported as a Python module.", path=path)
     module = importlib.util.module_from_spec(spec)
     if _mentions_tensorflow(path):
-        from ..engines.tf_import import quiet_import
+        from .. import lazy
 
-        quiet_import()
+        lazy.tensorflow()
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)  # so a spec can import its neighbours
     try:
@@ -63,14 +63,6 @@ def _import(path):
     return module
 
 
-def fresh_keras_names():
-    """Keras numbers layer names per process (dense, dense_1, ...): reset them so each spec's layers
-    are named as they are when that spec is built alone. Built models keep working."""
-    keras = sys.modules.get("keras")
-    if keras is not None:
-        keras.backend.clear_session(free_memory=False)
-
-
 def _mentions_tensorflow(path):
     try:
         text = path.read_text(errors="replace")
@@ -80,6 +72,8 @@ def _mentions_tensorflow(path):
 
 
 def _build(factory, path, name):
+    from .keras.side import fresh_keras_names
+
     fresh_keras_names()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -107,24 +101,29 @@ def _rebuild_keras(factory, path, name, dtype):
         keras.config.set_dtype_policy(before[1])
 
 
+class AdapterObject:
+    """The adapter engine's handle on a side: the object the spec built first, then a fresh one per engine."""
+
+    def __init__(self, first, rebuild):
+        self._first, self.rebuild = first, rebuild
+
+    def instance(self):
+        first, self._first = self._first, None
+        return first if first is not None else self.rebuild()
+
+
 def _adapter_side(path, first, rebuild, preprocess):
-    from ..engines.adapter_engine import AdapterEngine
-
-    state = {"first": first}
-
-    def make_engine(label, dtype, device=None, sgd_lr=None, lr=None):
-        obj = state.pop("first", None) or rebuild()
-        return AdapterEngine(obj, label, str(path), x_dtype=dtype)
-
-    probe = AdapterEngine(first, "?", str(path), x_dtype="float32")
+    params = read_params(call(first, "get_params", str(path)), "get_params()", str(path))
+    input_shape = tuple(int(s) for s in first.input_shape)
+    tensors = adapter_tensors(first, params, str(path))
     from .adapter_description import describe_adapter
 
-    return Side(str(path), "python-adapter", describe_adapter(path, probe), probe.input_shape,
-                _num_classes(probe), make_engine, preprocess, is_adapter=True)
+    return Side(str(path), "python-adapter", describe_adapter(path, tensors, input_shape), input_shape,
+                _num_classes(tensors), "adapter", preprocess, handle=AdapterObject(first, rebuild))
 
 
-def _num_classes(engine):
-    last = [t for t in engine.tensors if t.role in ("kernel", "bias")]
+def _num_classes(tensors):
+    last = [t for t in tensors if t.role in ("kernel", "bias")]
     if not last:
         return None
     t = last[-1]

@@ -1,10 +1,12 @@
 """`.toml` specs: parity's own neutral description, as `parity show --format toml` writes it."""
 
+from ..description.toml_io import loads
 from ..errors import SpecError
-from ..spec.toml_io import loads
-from . import Side, loader
+from ..frameworks.described import DESCRIPTION_ENGINES
+from .registry import loader
+from .side import Side
 
-RUNNABLE = {"caffe", "keras", "matconvnet"}  # descriptions whose layers the description engine executes
+RUNNABLE = set(DESCRIPTION_ENGINES)  # descriptions whose layers the description engine executes
 
 
 @loader(".toml")
@@ -21,14 +23,8 @@ def load_toml(path):
         raise SpecError(f"describes a {desc.dialect} model; parity runs descriptions of {sorted(RUNNABLE)} "
                         "(run the original spec instead).", path=path)
 
-    def make_engine(label, dtype, device=None, sgd_lr=None, lr=None):
-        from ..engines.graph_engine import GraphEngine
-
-        if desc.dialect == "keras":  # Keras's penalties and initializers: the family's own engine
-            from ..engines.keras_desc_engine import KerasGraphEngine as GraphEngine
-        return GraphEngine(desc, label, dtype, device, sgd_lr=sgd_lr, default_lr=lr)
-
-    side = Side(str(path), desc.dialect, desc, desc.input_shape, desc.num_classes, make_engine, notes=list(desc.notes))
+    side = Side(str(path), desc.dialect, desc, desc.input_shape, desc.num_classes, DESCRIPTION_ENGINES[desc.dialect],
+                notes=list(desc.notes))
     side.input_layout = desc.input.layout
     side.transform = desc.input.transform
     return side

@@ -3,14 +3,9 @@
 import numpy as np
 
 from ..errors import SpecError
-from ..weights import Tensor, infer_layouts
+from ..frameworks.adapter import adapter_tensors, call, read_params
 from .base import Engine, Evaluation
-
-REQUIRED = ("input_shape", "get_params", "set_params", "loss", "step")
-
-
-def missing_methods(obj):
-    return [name for name in REQUIRED if not hasattr(obj, name)]
+from .factory import register
 
 
 class AdapterEngine(Engine):
@@ -19,14 +14,7 @@ class AdapterEngine(Engine):
         params = self._params(self._call("get_params"), "get_params()")
         self.keys = list(params)
         self.input_shape = tuple(int(s) for s in obj.input_shape)
-        declared = dict(getattr(obj, "layouts", None) or {})
-        unknown = sorted(set(declared) - set(params))
-        if unknown:
-            raise SpecError(f"layouts names {unknown}, which get_params() does not return "
-                            f"(it returns {self.keys}).", path=source)
-        layouts = infer_layouts({k: v.shape for k, v in params.items()}, int(np.prod(self.input_shape)),
-                                declared, owner=source)
-        self.tensors = _group(params, layouts)
+        self.tensors = adapter_tensors(obj, params, source)
         first = next(iter(params.values()), np.zeros(0))
         self.param_dtypes = {k: v.dtype for k, v in params.items()}
         self.dtype = "float64" if first.dtype == np.float64 else "float32"
@@ -34,23 +22,10 @@ class AdapterEngine(Engine):
         self._batch = None
 
     def _call(self, name, *args):
-        try:
-            return getattr(self.obj, name)(*args)
-        except Exception as err:
-            raise SpecError(f"the adapter's {name}() raised {type(err).__name__}: {err}", path=self.source) from None
+        return call(self.obj, name, self.source, *args)
 
     def _params(self, value, what):
-        if not isinstance(value, dict) or not value:
-            raise SpecError(f"the adapter's {what} must return a non-empty dict of name -> array; "
-                            f"received {type(value).__name__}.", path=self.source)
-        out = {}
-        for key, arr in value.items():
-            arr = np.asarray(arr)
-            if not np.issubdtype(arr.dtype, np.floating):
-                raise SpecError(f"the adapter's {what}[{key!r}] must be a float array; received dtype {arr.dtype}.",
-                                path=self.source)
-            out[str(key)] = arr
-        return out
+        return read_params(value, what, self.source)
 
     def _checked_like(self, value, what):
         arrays = self._params(value, what)
@@ -96,15 +71,8 @@ class AdapterEngine(Engine):
         self._call("step", x, y, lr)
 
 
-def _group(params, layouts):
-    """Each array of 2+ dims is a kernel naming a layer; the 1-D array after it is its bias."""
-    tensors, layer, has_bias = [], None, True
-    for key, arr in params.items():
-        if arr.ndim >= 2:
-            layer, has_bias, role = key, False, "kernel"
-        elif layer is not None and not has_bias:
-            has_bias, role = True, "bias"
-        else:
-            layer, has_bias, role = key, True, "bias"
-        tensors.append(Tensor(layer, key, role, tuple(arr.shape), layouts[key], by_key=True))
-    return tensors
+
+@register("adapter")
+def _from_side(side, label, dtype, device=None, sgd_lr=None, lr=None):
+    """The user's adapter: it applies its own rule at the rate each update is given (lr and sgd_lr unused)."""
+    return AdapterEngine(side.handle.instance(), label, side.path, x_dtype=dtype)

@@ -1,4 +1,4 @@
-"""What every engine gives the runner at each step."""
+"""What every engine gives the step loop at each step."""
 
 from dataclasses import dataclass
 

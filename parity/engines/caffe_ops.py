@@ -15,11 +15,11 @@ coeff) are rounded through float32 first, as Caffe reads them before widening to
 
 import numpy as np
 
-from ..dialects.caffe.shapes import conv_size as conv_output_size
+from .. import lazy
+from ..frameworks.caffe_shapes import conv_size as conv_output_size
 from .caffe_pool import FLT_MAX, ave_divisor_map, pool, pool_output_size  # noqa: F401
-from .tf_import import quiet_import
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 
 FLT_MIN = float(np.finfo(np.float32).tiny)
 

@@ -13,10 +13,10 @@ The gradient of the gather is a scatter-add, which is Caffe's backward for both 
 
 import numpy as np
 
-from ..dialects.caffe.shapes import pool_size as pool_output_size  # noqa: F401  (re-exported)
-from .tf_import import quiet_import
+from .. import lazy
+from ..frameworks.caffe_shapes import pool_size as pool_output_size  # noqa: F401  (re-exported)
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 
 FLT_MAX = float(np.finfo(np.float32).max)
 

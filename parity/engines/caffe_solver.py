@@ -7,11 +7,11 @@ trajectories come from a CPU build): e.g. AdaGrad computes lr·(g/(√h+δ)), no
 
 import numpy as np
 
+from .. import lazy
 from ..errors import SpecError, UsageError
 from ..frameworks import caffe as facts
-from .tf_import import quiet_import
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 
 
 def _f32(x):

@@ -7,9 +7,10 @@ regularisation term is zero here and its effect is judged by the weights it prod
 
 import numpy as np
 
-from ..weights import Tensor
+from .. import lazy
+from ..description import Tensor
 from .base import Engine, Evaluation
-from .tf_import import quiet_import
+from .factory import register
 
 INIT_SEED = 1  # a Caffe side's own random fillers (--weights a|b) draw from this seed
 ELEMENTWISE = {"relu", "sigmoid", "tanh", "dropout", "split", "batchnorm", "scale"}
@@ -19,10 +20,10 @@ class GraphEngine(Engine):
     separates_terms = True
 
     def __init__(self, desc, label, dtype, device=None, sgd_lr=None, default_lr=None):
-        from ..dialects.caffe.fillers import fill
+        from ..frameworks.caffe_fillers import fill
         from . import graph_registry
 
-        tf = quiet_import()
+        tf = lazy.tensorflow()
         self.tf, self.desc, self.label, self.dtype, self.device = tf, desc, label, dtype, device
         # ops follow the dialect, the update rule the optimizer: an ablation may give one side the other's
         solver = desc.optimizer.kind.split(".", 1)[0] if desc.optimizer else desc.dialect
@@ -182,3 +183,8 @@ def _stage_ends(layers):
         return []
     ends = [nxt - 1 for nxt in with_params[1:]] + [len(body) - 1]
     return [body[i].name for i in ends]
+
+
+@register("graph")
+def _from_side(side, label, dtype, device=None, sgd_lr=None, lr=None):
+    return GraphEngine(side.description, label, dtype, device, sgd_lr=sgd_lr, default_lr=lr)

@@ -9,9 +9,11 @@ Each family module (caffe_graph, matconvnet_graph, ...) registers:
 
 import importlib
 
+from ..frameworks.described import DESCRIPTION_ENGINES
+
 OPS = {}
 SOLVERS = {}
-FAMILIES = ("caffe", "matconvnet", "keras")
+FAMILIES = tuple(DESCRIPTION_ENGINES)  # the families whose descriptions run
 
 
 def op(family, *kinds):

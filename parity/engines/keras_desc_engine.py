@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import SpecError
 from .base import Evaluation
+from .factory import register
 from .graph_engine import INIT_SEED, GraphEngine
 from .keras_init import keras_fill
 
@@ -134,3 +135,11 @@ def check_runnable(desc):
     if problems:
         raise SpecError("cannot run this Keras description on the description engine: " + "; ".join(problems) + ".",
                         path=desc.source)
+
+
+@register("keras-description")
+def _from_side(side, label, dtype, device=None, sgd_lr=None, lr=None):
+    """A Keras side run from its description; from the model's own starting weights where the side has a
+    model (a .toml description has none: Keras's initializers are drawn)."""
+    return KerasGraphEngine(side.description, label, dtype, device, sgd_lr=sgd_lr, default_lr=lr,
+                            initial=getattr(side.handle, "initial", None))

@@ -6,18 +6,19 @@ The objective is split as `Model.compute_loss` builds it: the compiled loss (dat
 
 import numpy as np
 
-from ..dialects.keras import leaf_layers, tensors
 from ..frameworks import keras as facts
+from ..frameworks.keras_tensors import leaf_layers, tensors
 from .base import Engine, Evaluation
+from .factory import register
 
 
 class KerasEngine(Engine):
     separates_terms = True
 
     def __init__(self, model, optimizer, label, device=None):
-        from .tf_import import quiet_import
+        from .. import lazy
 
-        tf = quiet_import()
+        tf = lazy.tensorflow()
 
         self.tf = tf
         self.model = model
@@ -201,3 +202,15 @@ def _from_logits(model):
     loss = model.loss
     config = loss.get_config() if hasattr(loss, "get_config") else {}
     return bool(config.get("from_logits")) and "categorical" in type(loss).__name__.lower()
+
+
+@register("keras")
+def _from_side(side, label, dtype, device=None, sgd_lr=None, lr=None):
+    """Real Keras: the side's model (a fresh copy in `dtype`), its own optimizer or plain SGD at `sgd_lr`."""
+    model = side.handle.fresh(dtype)
+    optimizer = model.optimizer
+    if sgd_lr is not None:
+        import keras
+
+        optimizer = keras.optimizers.SGD(learning_rate=sgd_lr)
+    return KerasEngine(model, optimizer, label, device)

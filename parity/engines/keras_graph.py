@@ -8,12 +8,12 @@ initial weights are the engine's part: keras_desc_engine.KerasGraphEngine.
 
 from functools import partial
 
+from .. import lazy
 from ..frameworks import keras as facts
 from . import keras_solver  # noqa: F401  (registers the "keras" solver)
 from .graph_registry import op as _register
-from .tf_import import quiet_import
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 op = partial(_register, "keras")
 
 

@@ -4,12 +4,12 @@ clip the gradients, apply decoupled weight decay, then the update, all at the ra
 `schedule(iterations)` with iterations = 0 on the first update (base_optimizer.py:533,588-593,781).
 """
 
+from .. import lazy
 from ..errors import SpecError
 from ..frameworks import keras as facts
 from .graph_registry import solver
-from .tf_import import quiet_import
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 SLOTS = {"SGD": ("momentum",), "RMSprop": ("velocity", "momentum", "average_gradient"),
          "Adam": ("momentum", "velocity", "velocity_hat"), "AdamW": ("momentum", "velocity", "velocity_hat"),
          "Adadelta": ("accumulated_grad", "accumulated_delta_var"), "Adagrad": ("accumulator",)}

@@ -10,11 +10,11 @@ from functools import partial
 
 import numpy as np
 
+from .. import lazy
 from .graph_registry import op as _register
 from .graph_registry import solver
-from .tf_import import quiet_import
 
-tf = quiet_import()
+tf = lazy.tensorflow()
 op = partial(_register, "matconvnet")
 
 

@@ -12,10 +12,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compare import NOISE_MARGIN, RTOL, Row, Tolerance, first_diverged, judge, pair_precision, rel_error, step_pairs
+from ..compare import (
+    NOISE_MARGIN,
+    RTOL,
+    Row,
+    Tolerance,
+    first_diverged,
+    judge,
+    pair_precision,
+    rel_error,
+    row_label,
+    step_pairs,
+)
 from ..diagnose import Context, diagnose
 from ..diagnose.spec_diff import differences
-from ..runner import Result, _label
+from ..steploop import Result
 from ..weights import match
 from .reader import TraceError, open_trace
 
@@ -122,7 +133,7 @@ def _diff(ta, tb, rtol, atol, progress):
         rows = judge(step_a, pairs, tolerance, noise(i) if noise else None)
         if i == 0 and input_row is not None:
             rows.insert(0, input_row)
-        result.history.append({r.ident: (_label(r), r.rel_error, r.tolerance) for r in rows})
+        result.history.append({r.ident: (row_label(r), r.rel_error, r.tolerance) for r in rows})
         term = "loss_data" if mode == "terms" else "loss_total"
         result.losses.append((getattr(ev_a, term), getattr(ev_b, term)))
         result.steps_run = step_a

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..description import Tensor
 from ..engines.base import Evaluation
 from ..errors import ParityError
 from ..recorders.tracefile import FORMAT, FORMAT_VERSION
-from ..weights import Tensor
 
 
 class TraceError(ParityError):
@@ -205,7 +205,7 @@ class TraceSide:
         text = self.attrs.get("description")
         if not text:
             return None
-        from ..spec.toml_io import loads
+        from ..description.toml_io import loads
 
         try:
             return loads(text if isinstance(text, str) else json.dumps(text), self.trace.path)

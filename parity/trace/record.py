@@ -8,9 +8,13 @@ from importlib import metadata
 import numpy as np
 
 from .. import __version__
+from ..compare import row_label
+from ..engines.factory import select_device
 from ..errors import ParityError
 from ..recorders.tracefile import TraceWriter
-from ..weights import match, starting_weights
+from ..sides import prepare_sides
+from ..steploop import new_engine, update_rates
+from ..weights import match, set_start, starting_weights
 
 
 def versions():
@@ -42,7 +46,7 @@ def run_meta(opts, writer, samples=None):
 
 
 def side_attrs(side, engine, inp, samples, spec=None):
-    from ..spec.toml_io import dumps
+    from ..description.toml_io import dumps
 
     try:
         description = dumps(side.description)
@@ -97,12 +101,10 @@ class CheckTrace:
     def __call__(self, pass_index, step, engines, evaluations, weights, rows):
         if step == 0:
             self._start(pass_index, engines)
-        from ..runner import update_rates
-
         rates = update_rates(engines, self.opts)
         for label, engine, ev, w, lr in zip("AB", engines, evaluations, weights, rates):
             append_side(self.writer, label, step, engine, ev, w, lr, self.activations)
-        self.writer.append_rows(step, [(r.ident, _label(r), r.rel_error, r.tolerance) for r in rows])
+        self.writer.append_rows(step, [(r.ident, row_label(r), r.rel_error, r.tolerance) for r in rows])
         self.writer.end_step()
 
     def _start(self, pass_index, engines):
@@ -136,26 +138,20 @@ def _writer(path, meta, option="--trace"):
         raise ParityError(f"{option}: cannot write {path}: {err.strerror or err}.") from None
 
 
-def _label(row):
-    from ..runner import _label as label
-
-    return label(row)
-
-
 def record(spec, opts, out, activations=False, progress=None):
     """`parity record SPEC --out T.h5`: one side alone, from the weights it would start from in check
     (`--weights seed:N` and `zeros` are drawn per tensor from (seed, index, role, canonical shape)
     alone; `a` and `b` are the side's own initialisation). Returns (steps recorded, status note)."""
-    from .. import runner
+    from ..check import validate_options
 
-    runner._validate(opts)
-    (side,), samples, (inp,) = runner.prepare_sides((spec,), opts, (opts.a_input,), ("--input",), ("the spec",))
-    device = runner._device(opts.device)
-    engine = runner.new_engine(side, "A", opts.dtype, device, opts)
+    validate_options(opts)
+    (side,), samples, (inp,) = prepare_sides((spec,), opts, (opts.a_input,), ("--input",), ("the spec",))
+    device = select_device(opts.device)
+    engine = new_engine(side, "A", opts.dtype, device, opts)
     matches, _ = match(engine.tensors, engine.tensors)
     own = engine.get_weights()
     start = starting_weights(opts.weights, matches, own, own)
-    runner._set_start(engine, matches, start, "a")
+    set_start(engine, matches, start, "a")
     writer = _writer(out, run_meta(opts, "parity record", samples), "--out")
     writer.set_meta("activations", bool(activations))
     writer.add_side("A", tensor_meta(engine), side_attrs(side, engine, inp, samples, spec), inputs=inp.stored)
@@ -164,7 +160,7 @@ def record(spec, opts, out, activations=False, progress=None):
         for step in range(opts.steps + 1):
             ev = engine.evaluate(inp.x, samples.y)
             weights = engine.get_weights()
-            lr = runner.update_rates([engine], opts)[0]
+            lr = update_rates([engine], opts)[0]
             append_side(writer, "A", step, engine, ev, weights, lr, activations)
             writer.end_step()
             recorded = step

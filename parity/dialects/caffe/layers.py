@@ -1,9 +1,11 @@
 """One translator per Caffe layer type: the layer's settings with caffe.proto's defaults made
 explicit, its parameter blobs with Caffe's layouts, and its top shapes (per sample, C×H×W)."""
 
-from ...spec import Layer, Param
-from . import shapes
-from .net import INPUTS, _filler, _pair, settings, translator
+from ...description import Layer, Param
+from ...frameworks import caffe_shapes as shapes
+from .translators import INPUTS, settings, translator
+from .translators import filler as _filler
+from .translators import pair as _pair
 
 
 def _bottom(lp, ctx, i=0):

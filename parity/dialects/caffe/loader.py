@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
+from ...description import Description, InputSpec, Loss
 from ...errors import SpecError
-from ...spec import Description, InputSpec, Loss
-from .. import Side, loader
+from ..registry import loader
+from ..side import Side
 from . import solver as solver_mod
 from .net import translate
 from .prototxt import parse_file
@@ -31,7 +32,7 @@ def load_prototxt(path, sample_shape=None):
         notes = notes + ["the Data layer takes the samples' own shape: shown as MNIST's 1×28×28 until --data "
                          "and the other spec say otherwise"]
     desc = _description(layers, ctx, opt, path, notes)
-    side = Side(str(path), "caffe", desc, desc.input_shape, desc.num_classes, _engine_maker(desc),
+    side = Side(str(path), "caffe", desc, desc.input_shape, desc.num_classes, "graph",
                 notes=notes + ctx.notes)
     side.input_layout = "chw"
     side.transform = desc.input.transform
@@ -89,12 +90,3 @@ def _description(layers, ctx, opt, path, notes):
     loss = losses[-1]
     return Description("caffe", str(path), ctx.shapes[data_blob], layers,
                        Loss(loss.kind, dict(loss.attrs), dict(loss.defaults)), opt, notes=list(notes), input=spec)
-
-
-def _engine_maker(desc):
-    def make_engine(label, dtype, device=None, sgd_lr=None, lr=None):
-        from ...engines.graph_engine import GraphEngine
-
-        return GraphEngine(desc, label, dtype, device, sgd_lr=sgd_lr, default_lr=lr)
-
-    return make_engine

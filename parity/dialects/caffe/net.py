@@ -6,20 +6,8 @@ An unsupported layer type is an error that lists every unsupported layer with it
 
 from ...errors import SpecError
 from ...frameworks import caffe as facts
-from .prototxt import Message
-from .schema import resolved
-
-TRANSLATORS = {}
-IGNORED = {"Accuracy", "Silence"}  # no part in training
-INPUTS = {"Input", "Data", "ImageData", "HDF5Data", "DummyData", "MemoryData"}
-
-
-def translator(*types):
-    def register(fn):
-        for t in types:
-            TRANSLATORS[t] = fn
-        return fn
-    return register
+from . import layers as _registers_translators  # noqa: F401  (its import registers the translators)
+from .translators import IGNORED, TRANSLATORS
 
 
 class Ctx:
@@ -34,12 +22,6 @@ class Ctx:
 
     def error(self, lp, message):
         return SpecError(message, path=self.path, line=lp.line, col=lp.col)
-
-
-def settings(lp, field, message_type):
-    """{name: (value, explicit)} for a layer's *_param block, Caffe's defaults filled in."""
-    block = lp.get(field) or Message([], lp.line, lp.col)
-    return {k: (v.value, v.explicit) for k, v in resolved(block, message_type).items()}
 
 
 def _explicit(layer, values, message_type):
@@ -116,33 +98,3 @@ def _params(lp, layer, ctx):
             if not (spec and spec.get(name) is not None):
                 layer.defaults[f"{p.role}.{name}"] = fact.source
         # lr_mult 0 freezes the blob (net.cpp:149): still a parameter both sides must start from
-
-
-def _pair(values, name, lp, ctx, default=None):
-    """Caffe's kernel/stride/pad as (h, w): the _h/_w fields, or one value for both axes, or h then w."""
-    h, w = values.get(f"{name}_h"), values.get(f"{name}_w")
-    if (h and h[1]) or (w and w[1]):
-        return int(h[0]), int(w[0])
-    listed, explicit = values[f"{name}_size" if name == "kernel" else name]
-    if not isinstance(listed, list):  # PoolingParameter's fields are singular, with proto defaults
-        if not explicit and default is not None:
-            return default
-        return int(listed), int(listed)
-    if len(listed) == 1:
-        return int(listed[0]), int(listed[0])
-    if len(listed) == 2:
-        return int(listed[0]), int(listed[1])
-    if not listed and default is not None:
-        return default
-    raise ctx.error(lp, f"layer {lp.get('name')!r}: {name} needs one or two values; found {listed}.")
-
-
-def _filler(values, key):
-    filler = values.get(key, (None, False))[0]
-    spec = {k: v.value for k, v in resolved(filler or Message([], 0, 0), "FillerParameter").items()
-            if k in ("type", "value", "min", "max", "mean", "std", "variance_norm")}
-    spec["variance_norm"] = str(spec["variance_norm"])
-    return spec
-
-
-from . import layers as _translators  # noqa: E402,F401  (registers the translators)

@@ -1,7 +1,7 @@
 """A Caffe SolverParameter -> the neutral Optimizer: solver type, constants and lr schedule,
 with caffe.proto's defaults made explicit (most solver fields have none: Caffe reads 0)."""
 
-from ...spec import Optimizer
+from ...description import Optimizer
 from .schema import resolved
 
 RULES = {

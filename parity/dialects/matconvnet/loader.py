@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ...description import Description, InputSpec, Loss, Optimizer
 from ...errors import SpecError
 from ...frameworks import matconvnet as facts
-from ...spec import Description, InputSpec, Loss, Optimizer
-from .. import Side, loader
-from .meval import MStruct, read_init_file
+from ..registry import loader
+from ..side import Side
+from .mlang.meval import MStruct, read_init_file
 from .net import DATA_BLOB, LABEL_BLOB, translate
 
 DIRECTIVE = re.compile(r"^\s*%+\s*parity\s*:(.*)$", re.IGNORECASE)
@@ -60,7 +61,7 @@ def load_m(path, sample_shape=None):
     desc = Description("matconvnet", str(path), shape, layers,
                        Loss("softmax_loss", dict(loss_layer.attrs), dict(loss_layer.defaults)), optimizer,
                        notes=notes, input=InputSpec(blob=DATA_BLOB, layout="hwc", label_blob=LABEL_BLOB))
-    side = Side(str(path), "matconvnet", desc, shape, desc.num_classes, _engine_maker(desc), notes=list(notes))
+    side = Side(str(path), "matconvnet", desc, shape, desc.num_classes, "graph", notes=list(notes))
     side.input_layout = "hwc"
     side.rebind = None if declared or sample_shape is not None else (lambda s: load_m(path, _hwc(s)))
     return side
@@ -216,12 +217,3 @@ def _locator(source):
         return None
 
     return locate
-
-
-def _engine_maker(desc):
-    def make_engine(label, dtype, device=None, sgd_lr=None, lr=None):
-        from ...engines.graph_engine import GraphEngine
-
-        return GraphEngine(desc, label, dtype, device, sgd_lr=sgd_lr, default_lr=lr)
-
-    return make_engine

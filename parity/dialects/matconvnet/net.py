@@ -8,10 +8,10 @@ axis moved first); filters keep MatConvNet's H×W×(C/G)×K, biases are (K,).
 
 import numpy as np
 
+from ...description import Layer, Param
 from ...errors import SpecError
 from ...frameworks import matconvnet as facts
-from ...spec import Layer, Param
-from .mvalues import ArraySpec, MCell, MStruct
+from .mlang.mvalues import ArraySpec, MCell, MStruct
 
 DATA_BLOB, LABEL_BLOB = "input", "label"
 COMMON_FIELDS = {"name", "type", "weights", "learningRate", "weightDecay", "precious", "filters", "biases"}

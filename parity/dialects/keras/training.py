@@ -3,8 +3,8 @@ constant (Keras's defaults marked with their source lines) and the loss as a lay
 
 import numpy as np
 
-from ..frameworks import keras as facts
-from ..spec import Layer, Optimizer
+from ...description import Layer, Optimizer
+from ...frameworks import keras as facts
 
 LOSS_CLASSES = {"CategoricalCrossentropy": "categorical_crossentropy",
                 "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
@@ -71,7 +71,7 @@ def _weight_decay_excluded(optimizer, model):
     if not (getattr(optimizer, "_exclude_from_weight_decay", None)
             or getattr(optimizer, "_exclude_from_weight_decay_pattern", None)):
         return []
-    from .keras import ROLES, leaf_layers
+    from ...frameworks.keras_tensors import ROLES, leaf_layers
 
     return [f"{layer.name}/{ROLES.get(v.name, v.name)}" for layer in leaf_layers(model)
             for v in layer.trainable_weights if not optimizer._use_weight_decay(v)]

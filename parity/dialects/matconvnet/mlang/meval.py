@@ -40,10 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import SpecError
+from ....errors import SpecError
 from .minterp import MAX_CALL_DEPTH, MAX_EVAL_DEPTH, MAX_STEPS, Interpreter
-from .mlang import parse
 from .mvalues import ArraySpec, MCell, MStruct, allocated, from_python, unshare
+from .parser import parse
 
 MAX_FILE_BYTES = 2_000_000
 

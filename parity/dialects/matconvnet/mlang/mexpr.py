@@ -6,7 +6,7 @@ postfix `()`, `{}`, `.name`, `.(expr)` and transposes. Binary operators are pars
 precedence climbing, so nesting, not operator count, is what deepens Python's stack.
 """
 
-from ...errors import SpecError
+from ....errors import SpecError
 from . import mast as A
 
 # Deeper than any real init file; the cap keeps hostile input far from Python's

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import asdict
 
 from ..errors import SpecError
-from .description import SCHEMA_VERSION, Description, InputSpec, Layer, Loss, Optimizer, Param, Penalty
+from .neutral import SCHEMA_VERSION, Description, InputSpec, Layer, Loss, Optimizer, Param, Penalty
 
 
 def dumps(desc):

@@ -4,44 +4,12 @@ The description carries what the diagnosis needs to name causes and fixes: layer
 regularisers and their convention, the loss and the optimizer with defaults made explicit.
 """
 
-from ..frameworks import keras as facts
-from ..spec import Description, InputSpec, Layer, Loss, Param, Penalty
-from ..weights import Tensor
-from . import keras_training
-from .keras_layers import neutral
-from .keras_wiring import Unwired, wire
-
-LAYOUTS = {"Dense": {"kernel": facts.DENSE_KERNEL_LAYOUT.value},
-           "Conv2D": {"kernel": facts.CONV_KERNEL_LAYOUT.value}}
-ROLES = {"kernel": "kernel", "bias": "bias", "gamma": "gamma", "beta": "beta", "moving_mean": "mean",
-         "moving_variance": "variance"}
-REGULARIZED = {"kernel": "kernel_regularizer", "bias": "bias_regularizer", "gamma": "gamma_regularizer",
-               "beta": "beta_regularizer"}
-
-
-def leaf_layers(model):
-    """Layers in forward order, nested models flattened."""
-    out = []
-    for layer in model.layers:
-        if hasattr(layer, "layers") and layer.__class__.__name__ in ("Sequential", "Functional", "Model"):
-            out.extend(leaf_layers(layer))
-        else:
-            out.append(layer)
-    return out
-
-
-def tensors(model):
-    """The model's trainable tensors grouped by layer, as parity names and lays them out."""
-    result = []
-    for layer in leaf_layers(model):
-        layouts = LAYOUTS.get(layer.__class__.__name__, {})
-        for v in layer.trainable_weights:
-            role = ROLES.get(v.name, v.name)
-            layout = layouts.get(v.name, "" if len(v.shape) < 2 else None)
-            if layout is None:
-                layout = ",".join(["h", "w", "in", "out"][-len(v.shape):]) if len(v.shape) in (2, 4) else ""
-            result.append(Tensor(layer.name, v.path, role, tuple(v.shape), layout))
-    return result
+from ...description import Description, InputSpec, Layer, Loss, Param, Penalty
+from ...frameworks import keras as facts
+from ...frameworks.keras_tensors import LAYOUTS, REGULARIZED, ROLES, leaf_layers
+from . import training as keras_training
+from .layers import neutral
+from .wiring import Unwired, wire
 
 
 def penalty_of(regularizer):

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from ...errors import SpecError
+from ....errors import SpecError
 from .mvalues import MAX_CELL, MAX_ELEMENTS, describe, is_numeric, to_array
 
 _SPEC = re.compile(r"%([-+ 0#]*)(\d*)(?:\.(\d*))?([diouxXfeEgGcs%])")

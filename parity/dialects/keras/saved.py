@@ -8,8 +8,8 @@ import contextvars
 import json
 import zipfile
 
-from ..errors import SpecError, file_start
-from . import loader
+from ...errors import SpecError, file_start
+from ..registry import loader
 
 UNSAFE_CLASSES = {"Lambda"}
 # Set by the CLI's --trust-lambda for one command: Lambda layers are then loaded (Keras safe_mode off).
@@ -24,7 +24,7 @@ def load_saved(path):
         raise SpecError(f"holds a {', '.join(unsafe)} layer, which would run arbitrary Python code on load; "
                         "parity refuses to deserialise it. Rebuild the model in a .py spec instead, or pass "
                         "--trust-lambda if you trust the file's author.", path=path)
-    from .keras_side import keras_side
+    from .side import keras_side
 
     return keras_side(path, _load(path, config), lambda dtype: _load(path, config, dtype))
 
@@ -105,13 +105,13 @@ def _retyped(node, dtype):
 
 def _load(path, config, dtype=None):
     """The saved model as it is (dtype None), or rebuilt from its config computing in `dtype`."""
-    from ..engines.tf_import import quiet_import
+    from ... import lazy
 
-    quiet_import()
+    lazy.tensorflow()
     import keras
 
     archive = path.suffix.lower() != ".json"
-    from .python import fresh_keras_names
+    from .side import fresh_keras_names
 
     fresh_keras_names()
     try:

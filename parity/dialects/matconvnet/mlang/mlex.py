@@ -18,7 +18,7 @@ The only exception that can leave this module is SpecError.
 import re
 from dataclasses import dataclass
 
-from ...errors import SpecError
+from ....errors import SpecError
 
 # Keywords that shape blocks. The second group is MATLAB syntax parity refuses, named so
 # the message can say which construct it met rather than "unexpected identifier".

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from ...errors import SpecError
+from ....errors import SpecError
 from . import mops
 from .mindex import extents
 from .mvalues import (

@@ -1,7 +1,7 @@
 """Keras layers -> the neutral vocabulary (kind and attrs as the description engine and the spec
 diff understand them), with Keras's defaults made explicit. One translator per layer class."""
 
-from ..frameworks import keras as facts
+from ...frameworks import keras as facts
 
 TRANSLATORS = {}
 SHAPING = {"conv2d", "pool2d", "dense", "concat"}  # kinds whose output shape the structure check follows

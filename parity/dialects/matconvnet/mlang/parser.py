@@ -21,7 +21,7 @@ expressions in `mexpr`, the node types in `mast`. The only exception that can le
 
 import dataclasses
 
-from ...errors import SpecError
+from ....errors import SpecError
 from . import mast as A
 from .mexpr import ExprParser
 from .mlex import SUBSET_HINT, Token, tokenize

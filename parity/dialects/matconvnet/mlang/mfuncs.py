@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from ...errors import SpecError
+from ....errors import SpecError
 from . import mformat, mops
 from .mbuiltins import BUILTINS, _nargs, builtin
 from .mvalues import (

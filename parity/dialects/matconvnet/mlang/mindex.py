@@ -9,7 +9,7 @@ copies, and the evaluator relies on that.
 
 import numpy as np
 
-from ...errors import SpecError
+from ....errors import SpecError
 from .mvalues import (
     ArraySpec,
     MCell,

@@ -7,7 +7,7 @@ containers along the assigned path), `end` means the extent of what is being ind
 of the innermost node being run when it was raised.
 """
 
-from ...errors import SpecError
+from ....errors import SpecError
 from . import mast as A
 from . import mindex, mops
 from .mbuiltins import REFUSED

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ...errors import SpecError
+from ..errors import SpecError
 
 
 def fill(filler, shape, rng):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import SpecError
+from ....errors import SpecError
 
 # Materialised arrays and strings stay below MAX_ELEMENTS elements, cells below MAX_CELL,
 # and one run allocates at most MAX_TOTAL_ELEMENTS in all, so that a loop of big

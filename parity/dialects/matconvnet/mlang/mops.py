@@ -8,7 +8,7 @@ adds the position of the node it was evaluating.
 
 import numpy as np
 
-from ...errors import SpecError
+from ....errors import SpecError
 from .mvalues import (
     MAX_ELEMENTS,
     ArraySpec,

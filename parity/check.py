@@ -1,0 +1,94 @@
+"""`parity check`: load both specs, give them the same weights and samples, step them together,
+compare every tensor at every step, and diagnose the first divergence.
+"""
+
+import time
+from dataclasses import dataclass
+
+from .diagnose import dtype_cause
+from .diagnose.spec_diff import differences
+from .engines.factory import select_device
+from .errors import UsageError
+from .sides import prepare_sides
+from .steploop import Pass
+from .weights import parse_weights_mode
+
+
+@dataclass
+class Options:
+    data: str | None = None
+    samples: int | None = None
+    steps: int = 10
+    weights: str = "seed:0"
+    optimizer: str = "spec"
+    lr: float = 0.01
+    dtype: str = "float32"
+    device: str = "auto"
+    rtol: float | None = None
+    atol: float | None = None
+    a_input: str | None = None
+    b_input: str | None = None
+    ablate: bool = False  # --ablate: rank the declared differences by the parity each restores
+    ablate_budget: float = 120.0
+    timeout: float | None = None  # --timeout: seconds for the whole check
+    deadline: float | None = None  # time.monotonic() by which the check must end; set from timeout
+
+
+def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
+    """`on_step(pass_index, step, engines, evaluations, weights, rows)` sees every step of every pass
+    (pass 1 is the float32 rerun that measures noise, when there is one); traces are written from it."""
+    validate_options(opts)
+    if opts.timeout is not None and opts.deadline is None:
+        opts.deadline = time.monotonic() + opts.timeout
+    (side_a, side_b), samples, inputs = prepare_sides(
+        (spec_a, spec_b), opts, (opts.a_input, opts.b_input), ("--a-input", "--b-input"), ("side A", "side B"))
+    if on_step is not None and hasattr(on_step, "begin"):
+        on_step.begin((side_a, side_b), inputs, samples)  # a trace writer's metadata: specs, inputs, samples
+    device = select_device(opts.device)
+    run = Pass(side_a, side_b, inputs, samples, opts, device, progress, on_step=on_step)
+    result = run.execute(noise=False)
+    if result.first is not None and run.can_measure_noise(result.first):
+        measured = Pass(side_a, side_b, inputs, samples, opts, device, progress,
+                         on_step=on_step, index=1).execute(noise=True)
+        if measured.first is None:
+            measured.causes = [dtype_cause(result.first)]
+            measured.notes.append(
+                f"the first float32 difference (step {result.first.step}, {result.first.quantity}, rel_error "
+                f"{result.first.rel_error:.3g}) is within the noise measured by rerunning each side in float64; "
+                "the tolerance was raised to that noise per tensor")
+        else:
+            measured.notes.append("float32 noise was measured by rerunning each side in float64 and used as the "
+                                  "tolerance where it exceeded the default")
+        result = measured
+    result.spec_differences = differences(side_a.description, side_b.description)
+    if opts.ablate and result.status == "diverged":
+        from .diagnose import ablation
+
+        result.ablation = ablation.run((side_a, side_b), inputs, samples, opts, device, result.spec_differences,
+                                       opts.ablate_budget)
+        if result.ablation is None:
+            result.notes.append("ablation needs both sides to run from their descriptions (Keras, Caffe, "
+                                "MatConvNet, .toml); a Python adapter cannot")
+    result.sides = {label: {"spec": s.path, "dialect": s.dialect, "input": inp.describe(samples),
+                            "notes": s.notes + inp.notes}
+                    for label, s, inp in (("A", side_a, inputs[0]), ("B", side_b, inputs[1]))}
+    result.sides["samples"] = {"source": samples.source, "count": int(len(samples.y)),
+                               "fingerprint": samples.fingerprint}
+    return result
+
+
+def validate_options(opts):
+    """Options out of range are usage errors, said before anything is loaded; --weights is parsed here."""
+    if opts.steps < 0:
+        raise UsageError(f"--steps must be 0 or more; received {opts.steps}.")
+    opts.weights = parse_weights_mode(opts.weights)
+    for name in ("rtol", "atol"):
+        value = getattr(opts, name)
+        if value is not None and not value >= 0:
+            raise UsageError(f"--{name} must be a non-negative number; received {value}.")
+    if not opts.lr > 0:
+        raise UsageError(f"--lr must be positive; received {opts.lr}.")
+    if opts.timeout is not None and not opts.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds; received {opts.timeout}.")
+
+
