@@ -5,12 +5,13 @@ compare every tensor at every step, and diagnose the first divergence.
 import time
 from dataclasses import dataclass
 
+from .compare import validate_tolerance
 from .diagnose import dtype_cause
 from .diagnose.spec_diff import differences
 from .engines.factory import select_device
 from .errors import UsageError
+from .live import PairRun
 from .sides import prepare_sides
-from .steploop import Pass
 from .weights import parse_weights_mode
 
 
@@ -35,7 +36,7 @@ class Options:
 
 
 def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
-    """`on_step(pass_index, step, engines, evaluations, weights, rows)` sees every step of every pass
+    """`on_step(pass_index, step, engines, evaluations, weights, rows, rates)` sees every step of every pass
     (pass 1 is the float32 rerun that measures noise, when there is one); traces are written from it."""
     validate_options(opts)
     if opts.timeout is not None and opts.deadline is None:
@@ -45,10 +46,10 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
     if on_step is not None and hasattr(on_step, "begin"):
         on_step.begin((side_a, side_b), inputs, samples)  # a trace writer's metadata: specs, inputs, samples
     device = select_device(opts.device)
-    run = Pass(side_a, side_b, inputs, samples, opts, device, progress, on_step=on_step)
+    run = PairRun(side_a, side_b, inputs, samples, opts, device, progress, on_step=on_step)
     result = run.execute(noise=False)
     if result.first is not None and run.can_measure_noise(result.first):
-        measured = Pass(side_a, side_b, inputs, samples, opts, device, progress,
+        measured = PairRun(side_a, side_b, inputs, samples, opts, device, progress,
                          on_step=on_step, index=1).execute(noise=True)
         if measured.first is None:
             measured.causes = [dtype_cause(result.first)]
@@ -82,10 +83,7 @@ def validate_options(opts):
     if opts.steps < 0:
         raise UsageError(f"--steps must be 0 or more; received {opts.steps}.")
     opts.weights = parse_weights_mode(opts.weights)
-    for name in ("rtol", "atol"):
-        value = getattr(opts, name)
-        if value is not None and not value >= 0:
-            raise UsageError(f"--{name} must be a non-negative number; received {value}.")
+    validate_tolerance(opts.rtol, opts.atol)
     if not opts.lr > 0:
         raise UsageError(f"--lr must be positive; received {opts.lr}.")
     if opts.timeout is not None and not opts.timeout > 0:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import UsageError
 from .weights import to_canonical
 
 RTOL = {"float32": 1e-5, "float64": 1e-10}
@@ -66,6 +67,19 @@ class Tolerance:
         Twice the noise: the float64 rerun estimates the noise, it does not bound it.
         """
         return max(self.rtol, NOISE_MARGIN * noise) if noise is not None else self.rtol
+
+
+def validate_tolerance(rtol, atol):
+    """--rtol and --atol, as check and diff take them: non-negative numbers, or None for the default."""
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value is not None and not value >= 0:
+            raise UsageError(f"--{name} must be a non-negative number; received {value}.")
+
+
+def tolerance_for(rtol, atol, precision):
+    """The tolerance of a comparison at `precision`: --rtol where given (the user's, never raised by
+    measured noise), else the default for the precision."""
+    return Tolerance(rtol if rtol is not None else RTOL[precision], atol or 0.0, rtol is not None)
 
 
 def pair_precision(dtype_a, dtype_b):

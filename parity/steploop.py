@@ -1,28 +1,28 @@
-"""The step loop: both sides stepped together, every tensor compared at every step, the first
-divergence diagnosed. `check` runs it (and again in float64 to measure noise); the ablation reruns it."""
+"""The step loop: one corridor for checking two live runs, diffing two traces and recording one side.
+
+A source gives, step by step, each side's weights and its evaluation at them (losses, gradients,
+activations) and the rate each side's next update would use by its own spec; it advances by one
+update at the rates the loop decides. The loop compares the sides (when there are two), streams
+each step to a sink (a trace), diagnoses the first divergence, stops at NaN or Inf, and between
+steps stops at the time budget.
+
+- `check`: two live engines (live.PairRun), once more in float64 to measure noise;
+- `diff`: two recorded traces (trace/diff.py);
+- `record`: one live engine, nothing to compare (trace/record.py);
+- the ablation: check's pair again, with one declared difference aligned (diagnose/ablation.py).
+"""
 
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from .compare import (
-    RTOL,
-    Row,
-    Tolerance,
-    first_diverged,
-    judge,
-    noise_of,
-    pair_precision,
-    rel_error,
-    row_label,
-    step_pairs,
-)
+import numpy as np
+
+from .compare import Row, first_diverged, judge, row_label, step_pairs
 from .diagnose import Context, diagnose
-from .diagnose.spec_diff import differences
-from .engines.factory import make_engine
+from .diagnose.structure import first_shape_mismatch, structure_row_and_cause
 from .errors import UsageError
-from .weights import match, set_start, starting_weights
-
-NOISE_CEILING = 1e-2
+from .weights import match
 
 
 @dataclass
@@ -38,135 +38,150 @@ class Result:
     notes: list = field(default_factory=list)
     losses: list = field(default_factory=list)  # per step: (loss A, loss B), data terms where both separate them
     ablation: object = None  # diagnose.ablation.Ablation, with --ablate
+    stopped: str | None = None  # why the loop ended before the last step (NaN or Inf), when it did
 
 
-def new_engine(side, label, dtype, device, opts):
-    """A fresh engine for one side at `dtype`: its own optimizer, or plain SGD at --lr under --optimizer sgd."""
-    sgd_lr = opts.lr if opts.optimizer == "sgd" else None
-    return make_engine(side, label, dtype, device, sgd_lr, opts.lr)
+@dataclass
+class StepView:
+    """What a source gives at one step, one entry per side."""
+
+    step: int
+    weights: list  # {key: ndarray}, native layout
+    evaluations: list  # engines.base.Evaluation at those weights
+    own_rates: list  # the rate the side's next update uses by its own spec; None where it cannot say
 
 
-def update_rates(engines, opts):
-    """Per side, the rate its next update uses; an adapter takes the other side's (contract), or --lr alone."""
-    own = [e.current_lr() for e in engines]
-    if opts.optimizer == "sgd":
-        return [opts.lr] * len(engines)
-    rates = []
-    for mine, other in zip(own, own[::-1]):
-        rates.append(mine if mine is not None else (other if other is not None else opts.lr))
-    return rates
+class Source(Protocol):
+    steps: int  # how many steps the source gives, step 0 included
+    engines: list | None  # the live engines (the probes that rerun a side need them); None for traces
+
+    def read(self, i: int) -> StepView: ...
+
+    def noise(self, i: int, pairs: list) -> dict | None:
+        """Measured noise per row ident at step i (a float64 rerun, or what a check recorded), or None."""
+
+    def advance(self, rates: list) -> None:
+        """One update per side, side k at rates[k]."""
 
 
-class Pass:
-    """One run of both sides over all steps; with `noise`, each float32 side also runs in float64."""
+@dataclass
+class Comparison:
+    """How two sides are compared at every step and, at the first divergence, diagnosed."""
 
-    def __init__(self, side_a, side_b, inputs, samples, opts, device, progress, on_step=None, index=0):
-        self.on_step, self.index = on_step, index
-        self.sides, self.inputs, self.samples = (side_a, side_b), inputs, samples
-        self.spec_differences = differences(side_a.description, side_b.description)
-        self.opts, self.device, self.progress = opts, device, progress
+    matches: list
+    mode: str  # "terms" (data terms and penalties apart) or "full" (full objectives)
+    compare_reg: bool
+    tolerance: object  # compare.Tolerance
+    sides: tuple  # dialects.Side, or what a trace says of its side (path, dialect, description)
+    inputs: list | None  # per side x, for the diagnosis
+    y: object
+    spec_differences: list
+    input_row: Row | None = None  # step 0: the inputs the sides see, compared first
 
-    def _engine(self, side, label, dtype):
-        # a rebuilt Keras side names its layers as the first did (dialects.keras.side.fresh_keras_names)
-        return new_engine(side, label, dtype, self.device, self.opts)
-
-    def can_measure_noise(self, first):
-        # Beyond NOISE_CEILING no float32 rounding explains a first divergence: skip the float64 rerun.
-        return (self.precision == "float32" and self.opts.rtol is None and first.quantity != "structure"
-                and first.rel_error is not None and first.rel_error <= NOISE_CEILING
-                and first.nonfinite_side is None and not (first.quantity == "activation" and first.index == -1))
-
-    def execute(self, noise):
-        opts = self.opts
-        eng = [self._engine(s, label, opts.dtype) for s, label in zip(self.sides, "AB")]
-        self.precision = pair_precision(eng[0].dtype, eng[1].dtype)
-        tolerance = Tolerance(opts.rtol if opts.rtol is not None else RTOL[self.precision], opts.atol or 0.0,
-                              opts.rtol is not None)
-        empty = Result("diverged", 0, None, [], [], [], [], {})
-        from .diagnose.structure import first_shape_mismatch
-
-        shaped = first_shape_mismatch(self.sides[0].description, self.sides[1].description)
-        if shaped is not None:
-            empty.first, cause = shaped
-            empty.causes, empty.rows_at_first = [cause], [empty.first]
-            return empty
-        matches, mismatch = match(eng[0].tensors, eng[1].tensors)
-        if mismatch is not None:
-            from .diagnose.structure import structure_row_and_cause
-
-            row, cause = structure_row_and_cause(mismatch)
-            empty.first, empty.causes, empty.rows_at_first = row, [cause], [row]
-            return empty
-        start = starting_weights(opts.weights, matches, eng[0].get_weights(), eng[1].get_weights())
-        twins = [self._engine(s, label, "float64") if noise and e.dtype == "float32" else None
-                 for s, label, e in zip(self.sides, "AB", eng)]
-        set_start(eng[0], matches, start, "a")
-        set_start(eng[1], matches, start, "b")
-        pair_engines = [t or e for t, e in zip(twins, eng)]  # the float64 pair, where noise is measured
-        tw_matches = match(pair_engines[0].tensors, pair_engines[1].tensors)[0] if any(twins) else None
-        for t, which in zip(twins, "ab"):
-            if t is not None:
-                set_start(t, tw_matches, start, which)
-        compare_reg = all(s.description.penalties() for s in self.sides)
-        mode = "terms" if eng[0].separates_terms and eng[1].separates_terms else "full"
-        xs = [inp.x for inp in self.inputs]
-        y = self.samples.y
-        result = Result("parity", 0, None, [], [], [], [], {})
-        prev, rates = None, []
-        stored = [inp.stored.reshape(len(y), -1) for inp in self.inputs]
-        input_row = Row(0, "activation", -1, "input", "input", None, rel_error(*stored), tolerance.rtol)
-        for step in range(opts.steps + 1):
-            evs = [e.evaluate(x, y) for e, x in zip(eng, xs)]
-            weights = [e.get_weights() for e in eng]
-            pairs = step_pairs(matches, *weights, *evs, mode, compare_reg)
-            measured = None
-            if any(twins):
-                tw_evs = [e.evaluate(x, y) for e, x in zip(pair_engines, xs)]
-                tw_weights = [e.get_weights() for e in pair_engines]
-                measured = noise_of(pairs, step_pairs(tw_matches, *tw_weights, *tw_evs, mode, compare_reg))
-            rows = judge(step, pairs, tolerance, measured)
-            if step == 0:
-                rows.insert(0, input_row)
-            if self.on_step is not None:
-                self.on_step(self.index, step, eng, evs, weights, rows)
-            result.history.append({r.ident: (row_label(r), r.rel_error, r.tolerance) for r in rows})
-            term = "loss_data" if mode == "terms" else "loss_total"  # what the comparison compares
-            result.losses.append((getattr(evs[0], term), getattr(evs[1], term)))
-            result.steps_run = step
-            if result.first is None:
-                first = first_diverged(rows)
-                if first is not None:
-                    result.status, result.first, result.rows_at_first = "diverged", first, rows
-                    ctx = Context(step, first, rows, self.sides, eng, evs, weights, matches, xs, y, mode,
-                                  prev, rates, self.spec_differences)
-                    result.causes = diagnose(ctx)
-            if any(r.nonfinite_side for r in rows):
-                break  # nothing after a NaN is worth comparing
-            prev = weights
-            if step < opts.steps:
-                check_deadline(opts, step, result)
-                lrs = self._rates(eng)
-                rates.append(tuple(lrs))
-                for e, lr in zip(eng, lrs):
-                    e.update(lr)
-                for e, lr in zip(twins, lrs):
-                    if e is not None:
-                        e.update(lr)
-            if self.progress:
-                self.progress(step, opts.steps)
-        return result
-
-    def _rates(self, eng):
-        """Per side, the rate its next update uses; an adapter takes the other side's (contract)."""
-        return update_rates(eng, self.opts)
+    @property
+    def loss_term(self):
+        return "loss_data" if self.mode == "terms" else "loss_total"  # what the comparison compares
 
 
-def check_deadline(opts, step, result):
+def matched(desc_a, desc_b, tensors_a, tensors_b, result):
+    """The sides' tensors matched in forward order; on a structural mismatch (first the descriptions' layer
+    shapes, where both are known, then the tensors), `result` says so and None is returned."""
+    shaped = first_shape_mismatch(desc_a, desc_b) if desc_a is not None and desc_b is not None else None
+    if shaped is not None:
+        row, cause = shaped
+    else:
+        matches, mismatch = match(tensors_a, tensors_b)
+        if mismatch is None:
+            return matches
+        row, cause = structure_row_and_cause(mismatch)
+    result.status, result.first, result.causes, result.rows_at_first = "diverged", row, [cause], [row]
+    return None
+
+
+def shared_rates(own, fallback=None):
+    """Per side, the rate of its next update: its own, or for a side that cannot say (an adapter) the
+    other side's (the contract's rule), else `fallback`."""
+    known = [r for r in own if r is not None]
+    return [mine if mine is not None else (known[0] if known else fallback) for mine in own]
+
+
+def update_rates(own, opts):
+    """The rates of the next update under check's options: --lr everywhere under --optimizer sgd, else
+    shared_rates with --lr for a side alone that cannot say."""
+    return [opts.lr] * len(own) if opts.optimizer == "sgd" else shared_rates(own, opts.lr)
+
+
+@dataclass
+class Budget:
+    """--timeout: the loop stops with a usage error between steps once `deadline` (time.monotonic) passes."""
+
+    deadline: float | None
+    timeout: float | None
+    steps: int
+
+
+def run(source, result, comparison=None, rates=shared_rates, sink=None, budget=None, progress=None):
+    """Step `source` to its end (or the first NaN), filling `result`; `rates(own rates) -> rates` decides
+    each update's rates; `sink(view, rows, rates)` sees every step (a trace writer)."""
+    last = source.steps - 1
+    prev, taken = None, []
+    for i in range(source.steps):
+        view = source.read(i)
+        rows = _compare(source, comparison, result, view, i) if comparison is not None else []
+        next_rates = rates(view.own_rates)
+        if sink is not None:
+            sink(view, rows, next_rates)
+        result.steps_run = view.step
+        if comparison is not None and result.first is None:
+            first = first_diverged(rows)
+            if first is not None:
+                result.status, result.first, result.rows_at_first = "diverged", first, rows
+                c = comparison
+                ctx = Context(view.step, first, rows, c.sides, source.engines, view.evaluations, view.weights,
+                              c.matches, c.inputs, c.y, c.mode, prev, list(taken), c.spec_differences)
+                result.causes = diagnose(ctx)  # without engines (traces): no rerun probes
+        if _stop(comparison, view, rows):
+            result.stopped = f"NaN or Inf at step {view.step}"
+            break  # nothing after a NaN is worth comparing
+        prev = view.weights
+        if i < last:
+            if budget is not None:
+                check_deadline(budget, view.step, result)
+            taken.append(tuple(next_rates))
+            source.advance(next_rates)
+        if progress:
+            progress(i, last)
+    return result
+
+
+def _compare(source, c, result, view, i):
+    pairs = step_pairs(c.matches, *view.weights, *view.evaluations, c.mode, c.compare_reg)
+    rows = judge(view.step, pairs, c.tolerance, source.noise(i, pairs))
+    if i == 0 and c.input_row is not None:
+        rows.insert(0, c.input_row)
+    result.history.append({r.ident: (row_label(r), r.rel_error, r.tolerance) for r in rows})
+    result.losses.append(tuple(getattr(ev, c.loss_term) for ev in view.evaluations))
+    return rows
+
+
+def _stop(comparison, view, rows):
+    if comparison is not None:
+        return any(r.nonfinite_side for r in rows)
+    return not all(finite(ev, w) for ev, w in zip(view.evaluations, view.weights))
+
+
+def finite(ev, weights):
+    """A side alone: its loss, weights and gradients hold no NaN or Inf."""
+    arrays = list(weights.values()) + list((ev.grads_total or {}).values())
+    return bool(np.isfinite(ev.loss_total)) and all(np.all(np.isfinite(a)) for a in arrays)
+
+
+def check_deadline(budget, step, result):
     """Between steps: stop with a usage error once --timeout's budget is spent."""
-    if opts.deadline is None or time.monotonic() <= opts.deadline:
+    if budget.deadline is None or time.monotonic() <= budget.deadline:
         return
     found = (f"the first divergence so far is at step {result.first.step} ({row_label(result.first)})"
              if result.first is not None else f"every tensor agreed up to step {step}")
-    raise UsageError(f"--timeout {opts.timeout:g}: the time budget ran out after step {step} of {opts.steps}; "
+    raise UsageError(f"--timeout {budget.timeout:g}: the time budget ran out after step {step} of {budget.steps}; "
                      f"{found}, but the check is incomplete and gives no verdict. Expected the run to end within "
-                     f"{opts.timeout:g} s; raise --timeout, or lower --steps or --samples.")
+                     f"{budget.timeout:g} s; raise --timeout, or lower --steps or --samples.")

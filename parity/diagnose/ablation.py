@@ -51,7 +51,7 @@ def runnable(side):
 
 
 def run(sides, inputs, samples, opts, device, diffs, budget=120.0, progress=None):
-    from ..steploop import Pass
+    from ..live import PairRun
 
     if not all(runnable(s) for s in sides):
         return None
@@ -63,7 +63,7 @@ def run(sides, inputs, samples, opts, device, diffs, budget=120.0, progress=None
     def trial(label, changes):
         start = time.monotonic()
         pair, ins = state.apply(changes)
-        result = Pass(pair[0], pair[1], ins, samples, opts, device, None).execute(noise=False)
+        result = PairRun(pair[0], pair[1], ins, samples, opts, device, None).execute(noise=False)
         first = result.first
         steps = opts.steps + 1 if first is None else first.step
         where = "parity" if first is None else f"step {first.step}, {first.quantity} {first.layer_a or ''}".strip()

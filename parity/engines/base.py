@@ -34,12 +34,20 @@ class Engine:
     def evaluate(self, x, y):
         raise NotImplementedError
 
-    def update(self, lr):
-        """Apply one update at the weights of the last `evaluate` (lr: None = the side's own)."""
+    def update(self, lr=None):
+        """Apply one update at the weights of the last `evaluate`.
+
+        `lr` has one meaning for every engine: the learning rate of this update, as the step loop decided it
+        (steploop.update_rates): the side's own `current_lr()` where it states one (its optimizer's rate and
+        schedule, or --lr under --optimizer sgd), and for a side that cannot say (an adapter) the other
+        side's rate, or --lr. None (an engine driven alone, as in tests) means the same: its own current_lr().
+        Per-parameter factors (Caffe's lr_mult, MatConvNet's learningRate) apply on top of it, as the
+        side's own solver does. An engine whose framework applies
+        its own schedule (Keras's optimizer) is given its own current_lr() back and may leave it unused."""
         raise NotImplementedError
 
     def current_lr(self):
-        """The learning rate this side's next update uses, or None when it cannot say."""
+        """The learning rate this side's next update uses by its own spec, or None when it cannot say."""
         return None
 
     def loss_at(self, weights, x, y):

@@ -108,6 +108,7 @@ class KerasEngine(Engine):
         return float(data) + float(reg)
 
     def update(self, lr=None):
+        # Keras's optimizer applies its own rate and schedule: `lr` is that same rate (base.Engine.update)
         with self._on_device():
             self._apply(self._last_grads)
 

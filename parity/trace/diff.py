@@ -12,22 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compare import (
-    NOISE_MARGIN,
-    RTOL,
-    Row,
-    Tolerance,
-    first_diverged,
-    judge,
-    pair_precision,
-    rel_error,
-    row_label,
-    step_pairs,
-)
-from ..diagnose import Context, diagnose
+from ..compare import NOISE_MARGIN, Row, pair_precision, rel_error, tolerance_for, validate_tolerance
 from ..diagnose.spec_diff import differences
-from ..steploop import Result
-from ..weights import match
+from ..steploop import Comparison, Result, StepView, matched, run, shared_rates
 from .reader import TraceError, open_trace
 
 
@@ -56,16 +43,34 @@ class _SideView:
 
 
 def diff_traces(path_a, path_b, rtol=None, atol=None, progress=None):
-    if rtol is not None and not rtol >= 0:
-        from ..errors import UsageError
-
-        raise UsageError(f"--rtol must be a non-negative number; received {rtol}.")
-    if atol is not None and not atol >= 0:
-        from ..errors import UsageError
-
-        raise UsageError(f"--atol must be a non-negative number; received {atol}.")
+    validate_tolerance(rtol, atol)
     with open_trace(path_a) as ta, open_trace(path_b) as tb:
         return _diff(ta, tb, rtol, atol, progress)
+
+
+class TraceSource:
+    """Two recorded sides as a step source for the step loop: read one step at a time, never advanced
+    (the updates happened when they were recorded)."""
+
+    engines = None  # no live engines: the diagnosis leaves out the probes that rerun a side
+
+    def __init__(self, ta, tb, sa, sb, steps, noise):
+        self.ta, self.tb, self.sa, self.sb, self.steps, self._noise = ta, tb, sa, sb, steps, noise
+
+    def read(self, i):
+        step_a, wa, ev_a, lr_a = self.sa.read(i)
+        step_b, wb, ev_b, lr_b = self.sb.read(i)
+        if step_a != step_b:
+            raise TraceError(f"row {i} of side A is step {step_a} but row {i} of {self.tb.path} side "
+                             f"{self.sb.label} is step {step_b}: the traces do not record the same steps.",
+                             path=self.ta.path)
+        return StepView(step_a, [wa, wb], [ev_a, ev_b], [lr_a, lr_b])
+
+    def noise(self, i, pairs):
+        return self._noise(i) if self._noise else None
+
+    def advance(self, rates):
+        pass
 
 
 def _diff(ta, tb, rtol, atol, progress):
@@ -84,30 +89,15 @@ def _diff(ta, tb, rtol, atol, progress):
     fa, fb = ta.meta.get("data_fingerprint"), tb.meta.get("data_fingerprint")
     if fa and fb and fa != fb:
         notes.append(f"the traces were recorded on different samples (fingerprints {fa} and {fb})")
-    precision = pair_precision(sa.dtype, sb.dtype)
-    tolerance = Tolerance(rtol if rtol is not None else RTOL[precision], atol or 0.0, rtol is not None)
+    tolerance = tolerance_for(rtol, atol, pair_precision(sa.dtype, sb.dtype))
     desc_a, desc_b = sa.description, sb.description
     views = [_SideView(s.name, str(s.attrs.get("dialect") or "unknown"), d or _Stub())
              for s, d in ((sa, desc_a), (sb, desc_b))]
     spec_diffs = differences(desc_a, desc_b) if desc_a is not None and desc_b is not None else []
     result = Result("parity", 0, None, [], spec_diffs, [], [], _sides(ta, tb, sa, sb), notes)
-    if desc_a is not None and desc_b is not None:
-        from ..diagnose.structure import first_shape_mismatch
-
-        shaped = first_shape_mismatch(desc_a, desc_b)
-        if shaped is not None:
-            result.status, (result.first, cause) = "diverged", shaped
-            result.causes, result.rows_at_first = [cause], [result.first]
-            return result, _options(ta, tb, steps)
-    matches, mismatch = match(sa.tensors, sb.tensors)
-    if mismatch is not None:
-        from ..diagnose.structure import structure_row_and_cause
-
-        row, cause = structure_row_and_cause(mismatch)
-        result.status, result.first, result.causes, result.rows_at_first = "diverged", row, [cause], [row]
+    matches = matched(desc_a, desc_b, sa.tensors, sb.tensors, result)
+    if matches is None:
         return result, _options(ta, tb, steps)
-    mode = "terms" if sa.separates_terms and sb.separates_terms else "full"
-    compare_reg = sa.penalised and sb.penalised and sa.has_reg and sb.has_reg
     noise = _recorded_noise(ta, tb, sa, sb, rtol)
     if noise is not None:
         notes.append("both sides come from one `check --trace`: the per-tensor tolerances that check measured "
@@ -121,46 +111,14 @@ def _diff(ta, tb, rtol, atol, progress):
         input_row = Row(0, "activation", -1, "input", "input", None, error, tolerance.rtol)
     count = ta.meta.get("samples_count") or tb.meta.get("samples_count") or (len(inputs[0]) if inputs[0] is not None
                                                                               else 1)
-    y = np.zeros(int(count), np.int64)
-    prev, rates = None, []
-    for i in range(steps):
-        step_a, wa, ev_a, lr_a = sa.read(i)
-        step_b, wb, ev_b, lr_b = sb.read(i)
-        if step_a != step_b:
-            raise TraceError(f"row {i} of side A is step {step_a} but row {i} of {tb.path} side {sb.label} is step "
-                             f"{step_b}: the traces do not record the same steps.", path=ta.path)
-        pairs = step_pairs(matches, wa, wb, ev_a, ev_b, mode, compare_reg)
-        rows = judge(step_a, pairs, tolerance, noise(i) if noise else None)
-        if i == 0 and input_row is not None:
-            rows.insert(0, input_row)
-        result.history.append({r.ident: (row_label(r), r.rel_error, r.tolerance) for r in rows})
-        term = "loss_data" if mode == "terms" else "loss_total"
-        result.losses.append((getattr(ev_a, term), getattr(ev_b, term)))
-        result.steps_run = step_a
-        if result.first is None:
-            first = first_diverged(rows)
-            if first is not None:
-                result.status, result.first, result.rows_at_first = "diverged", first, rows
-                ctx = Context(step_a, first, rows, views, None, [ev_a, ev_b], [wa, wb], matches, inputs, y, mode,
-                              prev, list(rates), spec_diffs)
-                result.causes = diagnose(ctx)  # without engines: no rerun probes
-                if first.quantity == "gradient" and not result.causes:
-                    notes.append("the finite-difference gradient check needs the specs: run `parity check` on "
-                                  "them to test each side's gradient against its own loss")
-        if any(r.nonfinite_side for r in rows):
-            break
-        prev = [wa, wb]
-        rates.append(_rates(lr_a, lr_b))
-        if progress:
-            progress(i, steps - 1)
+    comparison = Comparison(matches, "terms" if sa.separates_terms and sb.separates_terms else "full",
+                            sa.penalised and sb.penalised and sa.has_reg and sb.has_reg, tolerance, views, inputs,
+                            np.zeros(int(count), np.int64), spec_diffs, input_row)
+    run(TraceSource(ta, tb, sa, sb, steps, noise), result, comparison, rates=shared_rates, progress=progress)
+    if result.first is not None and result.first.quantity == "gradient" and not result.causes:
+        notes.append("the finite-difference gradient check needs the specs: run `parity check` on "
+                     "them to test each side's gradient against its own loss")
     return result, _options(ta, tb, steps)
-
-
-def _rates(lr_a, lr_b):
-    """The rates of one update; a side that could not say takes the other's (the contract's adapter rule)."""
-    a = lr_a if lr_a is not None else lr_b
-    b = lr_b if lr_b is not None else lr_a
-    return (a, b)
 
 
 def _recorded_noise(ta, tb, sa, sb, rtol):

@@ -5,16 +5,14 @@ import os
 import sys
 from importlib import metadata
 
-import numpy as np
-
 from .. import __version__
 from ..compare import row_label
 from ..engines.factory import select_device
 from ..errors import ParityError
+from ..live import EngineSource, start_alone
 from ..recorders.tracefile import TraceWriter
 from ..sides import prepare_sides
-from ..steploop import new_engine, update_rates
-from ..weights import match, set_start, starting_weights
+from ..steploop import Result, run, update_rates
 
 
 def versions():
@@ -98,10 +96,9 @@ class CheckTrace:
     def begin(self, sides, inputs, samples):
         self.sides, self.inputs, self.samples = sides, inputs, samples
 
-    def __call__(self, pass_index, step, engines, evaluations, weights, rows):
+    def __call__(self, pass_index, step, engines, evaluations, weights, rows, rates):
         if step == 0:
             self._start(pass_index, engines)
-        rates = update_rates(engines, self.opts)
         for label, engine, ev, w, lr in zip("AB", engines, evaluations, weights, rates):
             append_side(self.writer, label, step, engine, ev, w, lr, self.activations)
         self.writer.append_rows(step, [(r.ident, row_label(r), r.rel_error, r.tolerance) for r in rows])
@@ -139,45 +136,28 @@ def _writer(path, meta, option="--trace"):
 
 
 def record(spec, opts, out, activations=False, progress=None):
-    """`parity record SPEC --out T.h5`: one side alone, from the weights it would start from in check
-    (`--weights seed:N` and `zeros` are drawn per tensor from (seed, index, role, canonical shape)
-    alone; `a` and `b` are the side's own initialisation). Returns (steps recorded, status note)."""
+    """`parity record SPEC --out T.h5`: one side alone through the step loop, from the weights it would
+    start from in check. Returns (steps recorded, why it stopped early or None, side, input, samples)."""
     from ..check import validate_options
 
     validate_options(opts)
     (side,), samples, (inp,) = prepare_sides((spec,), opts, (opts.a_input,), ("--input",), ("the spec",))
-    device = select_device(opts.device)
-    engine = new_engine(side, "A", opts.dtype, device, opts)
-    matches, _ = match(engine.tensors, engine.tensors)
-    own = engine.get_weights()
-    start = starting_weights(opts.weights, matches, own, own)
-    set_start(engine, matches, start, "a")
+    engine = start_alone(side, opts, select_device(opts.device))
     writer = _writer(out, run_meta(opts, "parity record", samples), "--out")
     writer.set_meta("activations", bool(activations))
     writer.add_side("A", tensor_meta(engine), side_attrs(side, engine, inp, samples, spec), inputs=inp.stored)
-    recorded, stopped = 0, None
+
+    def sink(view, rows, rates):
+        append_side(writer, "A", view.step, engine, view.evaluations[0], view.weights[0], rates[0], activations)
+        writer.end_step()
+
+    result = Result("recorded", 0, None, [], [], [], [], {})
     try:
-        for step in range(opts.steps + 1):
-            ev = engine.evaluate(inp.x, samples.y)
-            weights = engine.get_weights()
-            lr = update_rates([engine], opts)[0]
-            append_side(writer, "A", step, engine, ev, weights, lr, activations)
-            writer.end_step()
-            recorded = step
-            if not _finite(ev, weights):
-                stopped = f"NaN or Inf at step {step}: recording stopped there"
-                break
-            if step < opts.steps:
-                engine.update(lr)
-            if progress:
-                progress(step, opts.steps)
+        run(EngineSource([engine], [inp.x], samples.y, opts.steps + 1), result,
+            rates=lambda own: update_rates(own, opts), sink=sink, progress=progress)
     except BaseException:
         writer.close(complete=False)
         raise
-    writer.close(complete=True, final={"steps_run": recorded, "stopped": stopped})
-    return recorded, stopped, side, inp, samples
-
-
-def _finite(ev, weights):
-    arrays = list(weights.values()) + list((ev.grads_total or {}).values())
-    return np.isfinite(ev.loss_total) and all(np.all(np.isfinite(a)) for a in arrays)
+    stopped = f"{result.stopped}: recording stopped there" if result.stopped else None
+    writer.close(complete=True, final={"steps_run": result.steps_run, "stopped": stopped})
+    return result.steps_run, stopped, side, inp, samples
