@@ -4,7 +4,7 @@ import numpy as np
 
 from ..compare import Row
 from ..weights import compatible, to_canonical
-from .causes import ARCHITECTURE, GROUPED_CONV, PADDING, POOL_ROUNDING, POOL_STRIDE, fix, framework_of, has_phrase
+from .causes import ARCHITECTURE, GROUPED_CONV, PADDING, POOL_ROUNDING, POOL_STRIDE, fix, framework_of, has_phrase, note
 from .evidence import Cause
 
 
@@ -100,13 +100,13 @@ def _x(pair):
 
 
 def _default_note(layer, desc):
+    """Where the stride comes from, in the side's framework's words (a default, or the file's own value)."""
     if "stride" in layer.defaults:
-        if desc.dialect == "keras":
-            return " (Keras' default: strides=None means the pool size)"
-        return f" (the default, {layer.defaults['stride']})"
-    if desc.dialect == "caffe" and tuple(layer.attrs["stride"]) == (1, 1):
-        return " (as the file writes it; Caffe's default is 1 too, caffe.proto:934)"
-    return " (as the spec writes it)"
+        return f" ({fix(POOL_STRIDE, desc.dialect, 'default', stride=layer.defaults['stride'])})"
+    written = note(POOL_STRIDE, desc.dialect, "written-default")
+    if written is not None and tuple(layer.attrs["stride"]) == (1, 1):  # 1: the written default's value
+        return f" ({written})"
+    return f" ({fix(POOL_STRIDE, None, 'written')})"
 
 
 def _pool_fix(la, lb, desc_a, desc_b):

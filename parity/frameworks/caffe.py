@@ -20,6 +20,7 @@ ITER_SIZE_DEFAULT = Fact(1, 'src/caffe/proto/caffe.proto:154 — "optional int32
 SOLVER_TYPE_DEFAULT = Fact("SGD", 'src/caffe/proto/caffe.proto:216 — "optional string type = 40 [default = \\"SGD\\"];"')
 LR_MULT_DEFAULT = Fact(1.0, 'src/caffe/proto/caffe.proto:316 — "optional float lr_mult = 3 [default = 1.0];"')
 DECAY_MULT_DEFAULT = Fact(1.0, 'src/caffe/proto/caffe.proto:319 — "optional float decay_mult = 4 [default = 1.0];"')
+POOL_STRIDE_DEFAULT = Fact(1, 'src/caffe/proto/caffe.proto:934 — "optional uint32 stride = 3 [default = 1];"')
 NO_PARAM_BLOCK = Fact("a blob without a param{} block gets lr_mult 1, decay_mult 1",
                       'src/caffe/net.cpp:440 — "ParamSpec default_param_spec;"')
 

@@ -21,3 +21,6 @@ INPUT_FIX = ("side {side}: transform_param {{ scale: 0.00392157 }} (= 1/255) in 
              "[0, 1]")
 phrase(C, c.INPUT_SCALE, INPUT_FIX)
 phrase(C, c.INPUT_SCALE, INPUT_FIX, "ablation")
+# A stride the file writes equal to Caffe's own default, said in the pool-stride message.
+phrase(C, c.POOL_STRIDE, f"as the file writes it; Caffe's default is {caffe.POOL_STRIDE_DEFAULT.value} too, "
+       f"{caffe.POOL_STRIDE_DEFAULT.source.split(' — ')[0].removeprefix('src/caffe/proto/')}", "written-default")

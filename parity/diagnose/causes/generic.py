@@ -67,3 +67,5 @@ phrase(ANY, c.BATCHNORM_SYNC, "normalise with the same batch on both sides: sync
 phrase(ANY, c.REPLICA_REDUCTION, "divide the loss by the global batch size (not the per-replica one), and add a "
        "penalty once, not on every replica")
 phrase(ANY, c.WEIGHT_DECAY, "penalty {lam}·Σw²", "written")
+phrase(ANY, c.POOL_STRIDE, "the default, {stride}", "default")
+phrase(ANY, c.POOL_STRIDE, "as the spec writes it", "written")

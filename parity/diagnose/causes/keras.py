@@ -1,5 +1,6 @@
 """How each cause's fix reads in Keras 3 terms."""
 
+from ...frameworks import keras
 from . import catalog as c
 from .generic import GROUPS_TAIL
 from .registry import phrase
@@ -46,3 +47,7 @@ def l2_argument(gradient_factor):
     """The keras.regularizers.L2 argument whose penalty has gradient `gradient_factor`·w: Keras' L2(l2) adds
     l2·Σw² to the loss (frameworks/keras.py L2_PENALTY), whose gradient is 2·l2·w."""
     return gradient_factor / 2
+
+# A default the pooling stride comes from, said in the pool-stride message.
+POOL_STRIDE_DEFAULT = keras.POOL_STRIDE_DEFAULT.value.replace("_", " ")  # "pool_size" -> "pool size"
+phrase(K, c.POOL_STRIDE, f"Keras' default: strides=None means the {POOL_STRIDE_DEFAULT}", "default")
