@@ -61,7 +61,7 @@ def test_fix_phrasing_is_chosen_by_framework_with_a_fallback():
     keras = causes.fix(causes.L2_CONVENTION, "keras", **values)
     assert "keras.regularizers.L2(0.00025)" in keras
     assert causes.fix(causes.L2_CONVENTION, "python-adapter", **values).startswith("side A: λ → λ/2")  # a dialect
-    assert causes.fix(causes.L2_CONVENTION, None, **values) == "side A: divide its penalty by 2"
+    assert causes.fix(causes.L2_CONVENTION, None, **values) == "side A: scale its penalty to λ/2 (a factor of 2)"
     with pytest.raises(KeyError):  # a missing value is an error, never a half-filled text
         causes.fix(causes.L2_CONVENTION, "keras", side="A")
 
@@ -142,3 +142,10 @@ def test_zoo_expects_only_registered_codes():
     spec.loader.exec_module(zoo)
     pairs = zoo.load_manifest()  # load_manifest itself rejects an unregistered code
     assert {p.expected for p in pairs} - {"parity"} <= set(causes.codes())
+
+
+def test_side_fixes_phrase_each_sides_framework_once():
+    both = causes.side_fixes(causes.BIAS_DECAY, ["keras", "caffe", "keras"], half="0.00025")
+    assert both == "Keras: bias_regularizer=L2(0.00025); or Caffe: param { decay_mult: 0 } for the bias blobs"
+    assert causes.side_fixes(causes.BIAS_DECAY, ["toml-of-nothing"]) is None  # no framework: no phrasing
+    assert causes.framework_of("python-adapter") == "numpy"

@@ -16,6 +16,7 @@ def diagnose(ctx):
     if first.quantity == "activation" and first.index == -1:
         has_inputs = ctx.inputs is not None and all(x is not None for x in ctx.inputs)
         return [signatures.input_scale(ctx)] if has_inputs else []
+    from .causes import LR_DECAY_IGNORED, LR_SCHEDULE, OPTIMIZER
     from .updates import update_causes
 
     causes = []
@@ -27,8 +28,8 @@ def diagnose(ctx):
     causes += signatures.penalty(ctx)
     causes += signatures.constant_scale(ctx)
     causes += update_causes(ctx)
-    ignored = [ignored_decay(d) for d in ctx.spec_differences or [] if d["cause"] == "lr-decay-ignored"]
-    if ignored and any(c.code in ("lr-schedule", "optimizer") for c in causes):
+    ignored = [ignored_decay(d) for d in ctx.spec_differences or [] if d["cause"] == LR_DECAY_IGNORED]
+    if ignored and any(c.code in (LR_SCHEDULE, OPTIMIZER) for c in causes):
         causes = ignored + causes  # the ignored argument is why the schedules differ
     else:
         causes += ignored
@@ -40,21 +41,26 @@ def diagnose(ctx):
 
 
 def ignored_decay(diff):
+    from ..frameworks import keras
+    from .causes import LR_DECAY_IGNORED, fix
+
     side = "A" if diff["a"] else "B"
-    return Cause("lr-decay-ignored", None, None,
+    where = keras.DECAY_KWARG_IGNORED.source.split(" — ")[0]
+    return Cause(LR_DECAY_IGNORED, None, None,
                  f"Side {side}'s Keras optimizer was given `decay=`, which Keras 3 accepts and silently ignores "
-                 "(keras/src/optimizers/base_optimizer.py:85). In Keras 2 it was a time-based learning-rate decay, "
+                 f"({where}). In Keras 2 it was a time-based learning-rate decay, "
                  "lr / (1 + decay·iterations) — never weight decay.", diff["a"] or diff["b"],
-                 "Keras: learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, "
-                 "decay_rate=decay) for the old meaning; kernel_regularizer=L2(λ/2) if weight decay was meant")
+                 fix(LR_DECAY_IGNORED, "keras"))
 
 
 def dtype_cause(row):
+    from .causes import DTYPE, fix
+
     return Cause(
-        "dtype", row.layer_a, row.layer_b,
+        DTYPE, row.layer_a, row.layer_b,
         "The two sides differ only by float32 rounding: rerun in float64, each side agrees with the other.",
         f"first float32 difference at step {row.step}, {row.quantity}"
         f"{' ' + row.layer_a if row.layer_a else ''}{'.' + row.param if row.param else ''}: rel_error "
         f"{row.rel_error:.3g}, within the noise measured by running each side again in float64",
-        "none needed; use --dtype float64 for a tighter comparison",
+        fix(DTYPE),
     )

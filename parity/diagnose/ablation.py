@@ -100,8 +100,9 @@ def run(sides, inputs, samples, opts, device, diffs, budget=120.0, progress=None
 
 
 def _fix(change, sides):
-    """The change, said as a line of the side it was made on."""
-    from .fixes import keras_decay, keras_optimizer
+    """The change, said as a line of the side it was made on, in that side's framework's terms."""
+    from .causes import INPUT_SCALE, OPTIMIZER, fix, framework_of
+    from .fixes import DECAY_LINES, OPTIMIZER_LINES, keras_decay
 
     kind, detail = change
     k = _changed(sides)
@@ -111,10 +112,11 @@ def _fix(change, sides):
         side, layer, attr, value = detail
         return f"side {'AB'[side]} (Keras): give {layer} {attr}={tuple(value) if isinstance(value, list) else value!r}"
     if kind == "optimizer":
-        line = keras_optimizer(other) if sides[k].dialect == "keras" else None
-        decay = keras_decay(other) if line else None
+        framework = framework_of(sides[k].dialect)
+        line = OPTIMIZER_LINES[framework](other) if framework in OPTIMIZER_LINES else None
+        decay = DECAY_LINES[framework](other) if line else None
         if line:
-            return f"side {label} (Keras): optimizer={line}" + (f"; {decay}" if decay else "")
+            return fix(OPTIMIZER, framework, side=label, line=line, decay=f"; {decay}" if decay else "")
         return f"side {label}: use side {'BA'[k]}'s optimizer, rate, schedule and weight decay"
     if kind == "lr_mult":
         return (f"the {detail} learning-rate multiplier: side {'BA'[k]} param {{ lr_mult: 1 }} / learningRate 1 for "
@@ -123,8 +125,7 @@ def _fix(change, sides):
         return f"the {detail} decay: give both sides the same ({keras_decay(other) or 'same λ and decay_mult'})"
     if kind == "input":
         t = sides[0].transform if hasattr(sides[0], "transform") else None
-        return ("side B: transform_param { scale: 0.00392157 } (= 1/255) in its Data layer, so both sides see [0, 1]"
-                if sides[1].dialect == "caffe" else f"side B: --b-input as side A's ({t})")
+        return fix(INPUT_SCALE, sides[1].dialect, "ablation", side="B", flag="b", transform=t)
     return f"align {kind} {detail or ''}".strip()
 
 

@@ -5,11 +5,13 @@ batch-norm constant, the loss function."""
 import numpy as np
 
 from ..compare import rel_error
+from ..frameworks import keras
+from .causes import ACTIVATION, ARCHITECTURE, BATCHNORM, FLATTEN_ORDER, LOSS_FUNCTION, PADDING, fix
 from .evidence import Cause
 
-PLACE = {"activation": ("flatten-order", "activation", "batchnorm", "padding", "architecture"),
-         "loss": ("loss-function", "activation"),
-         "gradient": ("loss-function", "activation", "batchnorm")}
+PLACE = {"activation": (FLATTEN_ORDER, ACTIVATION, BATCHNORM, PADDING, ARCHITECTURE),
+         "loss": (LOSS_FUNCTION, ACTIVATION),
+         "gradient": (LOSS_FUNCTION, ACTIVATION, BATCHNORM)}
 
 
 def from_spec(ctx):
@@ -26,7 +28,7 @@ def from_spec(ctx):
                             f"divergence ({first.quantity} at step {first.step}) is where that acts.",
                             f"first divergence: {first.quantity} {first.layer_a or ''} / {first.layer_b or ''}, "
                             f"rel_error {first.rel_error:.3g}" if first.rel_error is not None else "",
-                            f"give both sides the same {d['field']}"))
+                            fix(d["cause"], None, "declared", field=d["field"])))
     return causes
 
 
@@ -42,10 +44,9 @@ def _permutation(ctx):
     sorted_gap = rel_error(np.sort(a, axis=1), np.sort(b, axis=1))
     if sorted_gap > max(10 * ctx.first.tolerance, 1e-6) or rel_error(a, b) <= ctx.first.tolerance:
         return []
-    return [Cause("flatten-order", name_a, name_b,
+    return [Cause(FLATTEN_ORDER, name_a, name_b,
                   f"{name_a} and {name_b} hold the same values per sample in a different order: the two sides "
                   "flatten (or lay out) the feature map in different orders, so the next layer's weights meet "
                   "permuted inputs.",
                   f"rel_error {rel_error(a, b):.3g} as laid out, {sorted_gap:.2g} once each sample's values are "
-                  "sorted", "flatten in the same order on both sides (Keras flattens h,w,c; Caffe c,h,w; a "
-                  "Flatten(data_format='channels_first') on channels-last data permutes the axes)")]
+                  "sorted", fix(FLATTEN_ORDER, keras_order=keras.FLATTEN_ORDER.value))]

@@ -1,4 +1,8 @@
-"""Fixes in each side's own language: the Keras lines that reproduce another side's training."""
+"""Fixes in each side's own language: the lines that reproduce another side's training, registered per
+framework (OPTIMIZER_LINES, DECAY_LINES); Keras' so far."""
+
+from ..frameworks import keras
+from .causes.keras import l2_argument
 
 
 def keras_optimizer(desc):
@@ -42,8 +46,8 @@ def keras_decay(desc):
     lam = float(opt.hyper.get("weight_decay") or 0.0)
     if not lam:
         return None
-    return (f"kernel_regularizer=keras.regularizers.L2({lam / 2:g}) and bias_regularizer="
-            f"keras.regularizers.L2({lam / 2:g}) (λ/2: Keras' L2 is l2·Σw²)")
+    return (f"kernel_regularizer=keras.regularizers.L2({l2_argument(lam):g}) and bias_regularizer="
+            f"keras.regularizers.L2({l2_argument(lam):g}) (λ/2: Keras' L2 is {keras.L2_PENALTY.value})")
 
 
 def _caffe_rate(s):
@@ -61,3 +65,7 @@ def _caffe_rate(s):
     if policy == "inv" and s.get("power") == 1:
         return f"keras.optimizers.schedules.InverseTimeDecay({base:g}, 1, {s.get('gamma'):g})"
     return f"{base:g} with Caffe's {policy} policy (no Keras schedule matches it exactly)"
+
+
+OPTIMIZER_LINES = {"keras": keras_optimizer}  # framework -> (description -> that framework's optimizer line)
+DECAY_LINES = {"keras": keras_decay}  # framework -> (description -> its regularisers for a solver's decay)

@@ -7,6 +7,7 @@ diverging tensor and runs in float64 where the side computes in float64.
 
 import numpy as np
 
+from .causes import GRADIENT_BUG, fix
 from .evidence import Cause
 
 ENTRIES = 32
@@ -28,13 +29,13 @@ def gradient_bugs(ctx):
             label = "AB"[i]
             rel, idx, analytic, numeric = found
             causes.append(Cause(
-                "gradient-bug", target.layer_a, target.layer_b,
+                GRADIENT_BUG, target.layer_a, target.layer_b,
                 f"Side {label}'s grads() for {key!r} disagree with finite differences of its own loss(): "
                 f"side {label}'s gradient is wrong, not its objective.",
                 f"{min(ENTRIES, ctx.weights[i][key].size)} sampled entries of {key}: grads() vs central "
                 f"differences rel_error {rel:.3g}; e.g. entry {idx}: grads() {analytic:.6g}, "
                 f"finite difference {numeric:.6g}",
-                f"side {label}: fix grads() (and the update in step()) for {key!r} to return d loss / d {key}"))
+                fix(GRADIENT_BUG, None, side=label, key=key)))
     return causes
 
 

@@ -7,6 +7,18 @@ weights (a penalty), a constant ratio between the sides (a loss scale), NaN/Inf,
 import numpy as np
 
 from ..weights import to_canonical
+from .causes import (
+    DROPOUT,
+    INPUT_SCALE,
+    L2_CONVENTION,
+    LABEL_OFFSET,
+    LOSS_REDUCTION,
+    NON_FINITE,
+    WEIGHT_DECAY,
+    fix,
+    framework_of,
+)
+from .causes.keras import l2_argument
 from .evidence import Cause
 
 FIT = 1e-2  # a signature holds when what it leaves unexplained is under 1% of the difference
@@ -73,11 +85,11 @@ def penalty(ctx):
     if known[1] and not known[0]:
         return [_one_side_known(-c, factor_b, "B", "A", ctx.sides, names_a, what, evidence, layer_a, layer_b)]
     fa, fb = float(np.median(factor_a)), float(np.median(factor_b))
-    return [Cause("weight-decay", layer_a, layer_b,
+    return [Cause(WEIGHT_DECAY, layer_a, layer_b,
                   f"The {what}' gradients differ by {c:.6g}·w: the weight penalties differ (side A's gradient "
                   f"term {fa:.6g}·w, side B's {fb:.6g}·w).", evidence,
-                  f"give both sides the same penalty: side A's {_written(ctx.sides[0], hits[0][2].layer, role)} "
-                  f"against side B's {_written(ctx.sides[1], hits[0][3].layer, role)}")]
+                  fix(WEIGHT_DECAY, None, "both", written_a=_written(ctx.sides[0], hits[0][2].layer, role),
+                      written_b=_written(ctx.sides[1], hits[0][3].layer, role)))]
 
 
 def _factor(penalties, layer, role):
@@ -91,49 +103,45 @@ def _written(side, layer, role):
 
 
 def _one_side_known(c, factors, known, other, sides, names, what, evidence, layer_a, layer_b):
-    """Side `known` declares its penalty (gradient factor f·w); the other's is f − c."""
+    """Side `known` declares its penalty (gradient factor f·w); the other's is f − c. Each side's fix is
+    phrased in its own framework's terms (causes/)."""
     f = float(np.median(factors))
     g = f - c
-    side = sides["AB".index(known)]
-    keras = side.dialect == "keras"
-    lam = f / 2.0  # Keras L2(l2): penalty l2·Σw², gradient 2·l2·w
+    fw, other_fw = (framework_of(sides["AB".index(s)].dialect) for s in (known, other))
+    layers = ", ".join(names)
     if f == 0:
-        return Cause("weight-decay", layer_a, layer_b,
+        return Cause(WEIGHT_DECAY, layer_a, layer_b,
                      f"Side {other}'s objective adds a weight penalty on the {what} that side {known} does not have: "
                      f"its gradients carry an extra {-c:.6g}·w, a penalty of {-c / 2:.6g}·Σw².", evidence,
-                     f"side {known}: add kernel_regularizer=keras.regularizers.L2({-c / 2:.6g}) to "
-                     f"{', '.join(names)}; or drop the penalty on side {other}" if keras else
-                     f"add the penalty to side {known} or remove it from side {other}")
+                     fix(WEIGHT_DECAY, fw, "add", side=known, other=other, layers=layers,
+                         half=f"{l2_argument(-c):.6g}"))
     if abs(g) < 1e-3 * abs(f):
-        return Cause("weight-decay", layer_a, layer_b,
-                     f"Side {known} penalises the {what} ({_penalty_text(f, keras)}) and side {other} does not: "
+        return Cause(WEIGHT_DECAY, layer_a, layer_b,
+                     f"Side {known} penalises the {what} ({_penalty_text(f, fw)}) and side {other} does not: "
                      f"the gradients differ by exactly {c:.6g}·w.", evidence,
-                     f"side {other}: add the same penalty, gradient {f:.6g}·w; or side {known}: remove the "
-                     f"regularizer from {', '.join(names)}")
+                     fix(WEIGHT_DECAY, None, "remove", side=known, other=other, grad=f"{f:.6g}", layers=layers))
     ratio = f / g
     near = [r for r in SIMPLE_RATIOS if abs(ratio / r - 1) < FIT]
     if near:
         r = near[0]
-        keras_fix = (f"side {known}: use keras.regularizers.L2({lam / r:.6g}) (= λ/{r:g}) on {', '.join(names)}"
-                     if keras else f"side {known}: divide its penalty by {r:g}")
-        other_fix = (f"side {other}: λ → {r:g}λ, i.e. penalty {f / 2:.6g}·Σw² with gradient {f:.6g}·w "
-                     f"(a NumPy update W·(1 − {f:.6g}·lr) − lr·dW)")
+        known_fix = fix(L2_CONVENTION, fw, side=known, layers=layers, r=f"{r:g}", scaled=f"λ/{r:g}",
+                        half=f"{l2_argument(f) / r:.6g}", grad=f"{f / r:.6g}")
+        other_fix = fix(L2_CONVENTION, other_fw, side=other, layers=layers, r=f"{r:g}", scaled=f"{r:g}λ",
+                        half=f"{f / 2:.6g}", grad=f"{f:.6g}")
         half = " (λΣw² against ½λΣw²)" if r == 2 else ""
-        return Cause("l2-convention", layer_a, layer_b,
-                     f"The {what}' gradients differ by exactly {c:.4g}·w: side {known}'s {_penalty_text(f, keras)} "
+        return Cause(L2_CONVENTION, layer_a, layer_b,
+                     f"The {what}' gradients differ by exactly {c:.4g}·w: side {known}'s {_penalty_text(f, fw)} "
                      f"has gradient {f:.4g}·w, side {other}'s penalty has gradient {g:.4g}·w — the same penalty "
                      f"written with a factor of {r:g} between the conventions{half}.", evidence,
-                     f"{keras_fix}; or {other_fix}")
-    return Cause("weight-decay", layer_a, layer_b,
+                     f"{known_fix}; or {other_fix}")
+    return Cause(WEIGHT_DECAY, layer_a, layer_b,
                  f"The penalties on the {what} differ: side {known}'s gradient term is {f:.6g}·w, side {other}'s "
                  f"{g:.6g}·w (a different λ).", evidence,
-                 f"make side {other}'s penalty gradient {f:.6g}·w, or side {known}'s {g:.6g}·w")
+                 fix(WEIGHT_DECAY, None, "lambda", side=known, other=other, grad=f"{f:.6g}", other_grad=f"{g:.6g}"))
 
 
-def _penalty_text(f, keras):
-    if keras:
-        return f"keras.regularizers.L2({f / 2:.6g}), i.e. λΣw² with λ = {f / 2:.6g}"
-    return f"penalty {f / 2:.6g}·Σw²"
+def _penalty_text(f, framework):
+    return fix(WEIGHT_DECAY, framework, "written", lam=f"{l2_argument(f):.6g}")
 
 
 def constant_scale(ctx):
@@ -163,15 +171,15 @@ def constant_scale(ctx):
     if loss_ratio is not None:
         evidence += f"{'; ' if evidence else ''}loss A/B = {loss_ratio:.6g}; N = {n}"
     if summed:
-        return [Cause("loss-reduction", None, None,
+        dialect = ctx.sides["AB".index(summed)].dialect
+        return [Cause(LOSS_REDUCTION, None, None,
                       f"Side {summed}'s loss and gradients are N = {n} (the sample count) times the other's: it "
                       "sums over the batch where the other takes the mean.", evidence,
-                      f"side {summed}: divide the summed loss and its gradient by the batch size "
-                      "(a mean over samples, as Keras' default reduction sum_over_batch_size)")]
+                      fix(LOSS_REDUCTION, dialect, "summed", side=summed))]
     if abs(r - 1) > FIT:
-        return [Cause("loss-reduction", None, None,
+        return [Cause(LOSS_REDUCTION, None, None,
                       f"Side A's loss and gradients are {r:.6g} times side B's: the losses are scaled differently.",
-                      evidence, "scale one side's loss so that both report the same objective")]
+                      evidence, fix(LOSS_REDUCTION, None, "scaled"))]
     return []
 
 
@@ -181,22 +189,21 @@ def non_finite(ctx):
     where = row.layer_a if side.startswith("A") else row.layer_b
     what = f"{row.quantity} {where or ''}{'.' + row.param if row.param else ''}".strip()
     sides = f"Sides {side}" if " and " in side else f"Side {side}"
-    return Cause("non-finite", row.layer_a, row.layer_b,
+    return Cause(NON_FINITE, row.layer_a, row.layer_b,
                  f"{sides} produced NaN or Inf at step {row.step} in {what}.",
                  f"step {row.step}, side {side}, {what}: not finite",
-                 "lower the learning rate or check the loss for log(0) and overflow on that side")
+                 fix(NON_FINITE))
 
 
 def input_scale(ctx):
     xa, xb = (np.asarray(x) for x in ctx.inputs)
     ra, rb = (float(xa.min()), float(xa.max())), (float(xb.min()), float(xb.max()))
     scale = (ra[1] - ra[0]) / (rb[1] - rb[0]) if rb[1] != rb[0] else float("nan")
-    return Cause("input-scale", "input", "input",
+    return Cause(INPUT_SCALE, "input", "input",
                  f"The two sides see different input values: A sees [{ra[0]:.4g}, {ra[1]:.4g}], "
                  f"B sees [{rb[0]:.4g}, {rb[1]:.4g}].",
                  f"input rel_error {ctx.first.rel_error:.3g}; range ratio A/B = {scale:.6g}",
-                 "give both sides the same input transform (--a-input / --b-input, a Caffe transform_param "
-                 "scale, or a .py spec's preprocess)")
+                 fix(INPUT_SCALE))
 
 
 def label_offset(ctx):
@@ -218,13 +225,13 @@ def label_offset(ctx):
             gap = np.linalg.norm((a - b) - sign * expected)
             if np.any(expected) and gap < FIT * np.linalg.norm(expected):
                 how = "adds 1 to" if shift == 1 else "subtracts 1 from (it expects 1-based labels)"
-                return [Cause("label-offset", ta.shown, tb.shown,
+                return [Cause(LABEL_OFFSET, ta.shown, tb.shown,
                               f"Side {side} reads label c as class c{shift:+d}: it {how} each label. Its output "
                               "gradients move the class counts by exactly one place — a 1-based label convention "
                               "(MatConvNet's) against a 0-based one.",
                               f"{ta.shown}.bias gradient A − B matches ±(count(k{-shift:+d}) − count(k))/N to "
                               f"{gap / np.linalg.norm(expected):.1e}",
-                              f"side {side}: take the labels as given (0-based class indices)")]
+                              fix(LABEL_OFFSET, None, side=side))]
     return []
 
 
@@ -241,14 +248,13 @@ def stochastic(ctx):
             again = _after_idle_step(ctx.engines[i], ctx.inputs[i], ctx.y)
         if again is not None and abs(again - first) > 1e-9 * max(abs(first), abs(again), 1e-30):
             label = "AB"[i]
-            causes.append(Cause("dropout", None, None,
+            causes.append(Cause(DROPOUT, None, None,
                                 f"Side {label}'s loss differs between two evaluations at the same weights: it draws "
                                 "random numbers while training — a dropout mask, most often — so no other run can "
                                 "match it.",
                                 f"loss(x, y) at step {ctx.step}: {first:.9g}; the same weights evaluated again (or "
                                 f"after a step at learning rate 0, on a copy): {again:.9g}",
-                                f"side {label}: switch dropout off (or fix its random mask) while comparing; parity "
-                                "runs Keras, Caffe and MatConvNet sides with dropout off"))
+                                fix(DROPOUT, side.dialect, side=label)))
     return causes
 
 

@@ -2,6 +2,27 @@
 the cause code it can produce, and when it matters."""
 
 from . import views
+from .causes import (
+    ACTIVATION,
+    ARCHITECTURE,
+    BATCHNORM,
+    BIAS_DECAY,
+    DECOUPLED_DECAY,
+    GROUPED_CONV,
+    INIT,
+    INPUT_SCALE,
+    LOSS_FUNCTION,
+    LR_DECAY_IGNORED,
+    LR_MULTIPLIER,
+    LR_SCHEDULE,
+    MOMENTUM_FORMULATION,
+    OPTIMIZER,
+    PADDING,
+    POOL_ROUNDING,
+    POOL_STRIDE,
+    WEIGHT_DECAY,
+    code,
+)
 
 WHEN_INIT = "only with --weights a|b (otherwise both sides start from the same weights)"
 
@@ -10,42 +31,42 @@ def differences(a, b):
     out = []
 
     def add(field, layer_a, layer_b, va, vb, cause, matters="yes"):
-        out.append({"field": field, "layer_a": layer_a, "layer_b": layer_b, "a": va, "b": vb, "cause": cause,
-                    "matters": matters})
+        out.append({"field": field, "layer_a": layer_a, "layer_b": layer_b, "a": va, "b": vb,
+                    "cause": None if cause is None else code(cause), "matters": matters})
 
     if not (views.known(a) and views.known(b)):
         _adapter_pair(a, b, add)
         return out
     _structure(a, b, add)
     ta, tb = views.training(a), views.training(b)
-    causes = {"optimizer": "optimizer", "learning_rate": "optimizer", "momentum": "optimizer",
-              "schedule": "lr-schedule", "weight_decay": "weight-decay", "momentum_rule": "momentum-formulation"}
+    causes = {"optimizer": OPTIMIZER, "learning_rate": OPTIMIZER, "momentum": OPTIMIZER,
+              "schedule": LR_SCHEDULE, "weight_decay": WEIGHT_DECAY, "momentum_rule": MOMENTUM_FORMULATION}
     for key in ("optimizer", "learning_rate", "momentum", "schedule", "momentum_rule", "weight_decay"):
         if key in ta and key in tb and not _same(ta[key], tb[key]):
             cause = causes[key]
             if key == "weight_decay" and ("decoupled" in str(ta[key])) != ("decoupled" in str(tb[key])):
-                cause = "decoupled-decay"
+                cause = DECOUPLED_DECAY
             add(key, None, None, ta[key], tb[key], cause,
                 "only where the learning rate changes" if key == "momentum_rule" else "yes")
     for note in a.notes + b.notes:
         if "decay" in note and "no longer supported" in note:
             side = "A" if note in a.notes else "B"
             add("decay (Keras 2 argument)", None, None, note if side == "A" else None, note if side == "B" else None,
-                "lr-decay-ignored", "no: Keras 3 ignores it, which is the finding")
+                LR_DECAY_IGNORED, "no: Keras 3 ignores it, which is the finding")
     _parameters(a, b, add)
     for (na, fa), (nb, fb) in zip(views.activations(a), views.activations(b)):
         if fa != fb and not (fa == "softmax" and fb == "linear" and _softmax_in_loss(b)) and not (
                 fb == "softmax" and fa == "linear" and _softmax_in_loss(a)):
-            add("activation", na, nb, fa, fb, "activation")
+            add("activation", na, nb, fa, fb, ACTIVATION)
     for (na, ea), (nb, eb) in zip(views.batchnorms(a), views.batchnorms(b)):
         if ea is not None and eb is not None and not _same(float(ea), float(eb)):
-            add("batch norm epsilon", na, nb, ea, eb, "batchnorm")
+            add("batch norm epsilon", na, nb, ea, eb, BATCHNORM)
     la, lb = views.loss(a), views.loss(b)
     if la != lb:
-        add("loss", None, None, la, lb, "loss-function")
+        add("loss", None, None, la, lb, LOSS_FUNCTION)
     ia, ib = views.input_transform(a), views.input_transform(b)
     if ia != ib:
-        add("input transform", None, None, ia, ib, "input-scale")
+        add("input transform", None, None, ia, ib, INPUT_SCALE)
     return out
 
 
@@ -53,23 +74,23 @@ def _structure(a, b, add):
     for (la, sa), (lb, sb) in zip(views.shapes(a), views.shapes(b)):
         if la.kind == lb.kind == "pool2d":
             ka, kb = _pool(la), _pool(lb)
-            for key, cause in (("stride", "pool-stride"), ("kernel", "architecture"), ("pad", "padding"),
-                               ("round_mode", "pool-rounding")):
+            for key, cause in (("stride", POOL_STRIDE), ("kernel", ARCHITECTURE), ("pad", PADDING),
+                               ("round_mode", POOL_ROUNDING)):
                 if ka[key] != kb[key]:
                     add(f"pooling {key}", la.name, lb.name, ka[key], kb[key], cause,
                         "yes" if sa != sb or key == "pad" else "no: the output sizes agree here")
         if la.kind == lb.kind == "conv2d":
-            for key, cause in (("kernel", "architecture"), ("stride", "architecture"), ("group", "grouped-conv")):
+            for key, cause in (("kernel", ARCHITECTURE), ("stride", ARCHITECTURE), ("group", GROUPED_CONV)):
                 va, vb = la.attrs.get(key), lb.attrs.get(key)
                 if va is not None and vb is not None and tuple(_t(va)) != tuple(_t(vb)):
                     add(f"convolution {key}", la.name, lb.name, va, vb, cause)
             pa, pb = _pad(la.attrs.get("pad")), _pad(lb.attrs.get("pad"))
             if pa != pb:
-                add("convolution padding", la.name, lb.name, la.attrs.get("pad"), lb.attrs.get("pad"), "padding")
+                add("convolution padding", la.name, lb.name, la.attrs.get("pad"), lb.attrs.get("pad"), PADDING)
         if la.kind == lb.kind and la.kind in ("conv2d", "dense"):
             na, nb = la.attrs.get("num_output"), lb.attrs.get("num_output")
             if na != nb:
-                add("outputs", la.name, lb.name, na, nb, "architecture")
+                add("outputs", la.name, lb.name, na, nb, ARCHITECTURE)
 
 
 def _softmax_in_loss(desc):
@@ -105,12 +126,12 @@ def _parameters(a, b, add):
     for rows_a, rows_b in zip(views.parameters(a), views.parameters(b)):
         for (name_a, role, lr_a, decay_a, init_a), (name_b, _, lr_b, decay_b, init_b) in zip(rows_a, rows_b):
             if not _same(lr_a, lr_b):
-                add(f"{role} lr multiplier", name_a, name_b, lr_a, lr_b, "lr-multiplier")
+                add(f"{role} lr multiplier", name_a, name_b, lr_a, lr_b, LR_MULTIPLIER)
             if decay_a is not None and decay_b is not None and abs(decay_a - decay_b) > 1e-12:
                 add(f"{role} decay (gradient term ·w)", name_a, name_b, decay_a, decay_b,
-                    "bias-decay" if role == "bias" else "weight-decay")
+                    BIAS_DECAY if role == "bias" else WEIGHT_DECAY)
             if init_a and init_b and init_a != init_b:
-                add(f"{role} initialiser", name_a, name_b, init_a, init_b, "init", WHEN_INIT)
+                add(f"{role} initialiser", name_a, name_b, init_a, init_b, INIT, WHEN_INIT)
 
 
 def _adapter_pair(a, b, add):
@@ -119,4 +140,4 @@ def _adapter_pair(a, b, add):
     pa = [layer for layer in a.layers if layer.params]
     pb = [layer for layer in b.layers if layer.params]
     if len(pa) != len(pb):
-        add("parameterised layers", None, None, len(pa), len(pb), "architecture")
+        add("parameterised layers", None, None, len(pa), len(pb), ARCHITECTURE)

@@ -4,14 +4,15 @@ import numpy as np
 
 from ..compare import Row
 from ..weights import compatible, to_canonical
+from .causes import ARCHITECTURE, GROUPED_CONV, PADDING, POOL_ROUNDING, POOL_STRIDE, fix, framework_of, has_phrase, note
 from .evidence import Cause
 
 
 def structure_row_and_cause(mismatch):
     row = Row(0, "structure", mismatch.index, mismatch.layer_a, mismatch.layer_b, None, None, 0.0)
-    cause = Cause("architecture", mismatch.layer_a, mismatch.layer_b,
+    cause = Cause(ARCHITECTURE, mismatch.layer_a, mismatch.layer_b,
                   f"The networks differ in structure at parameterised layer {mismatch.index + 1}: {mismatch.why}.",
-                  mismatch.why, "make the layer sizes and connections the same on both sides")
+                  mismatch.why, fix(ARCHITECTURE))
     return row, cause
 
 
@@ -59,20 +60,16 @@ def _kernel_cause(la, lb, why, desc_a, desc_b):
         other = lb if grouped is la else la
         other_desc = desc_b if other is lb else desc_a
         groups = grouped.attrs.get("group")
-        if other_desc.dialect == "keras":
-            kernel = tuple(other.attrs.get("kernel", (1, 1)))
-            other_fix = (f"Keras: keras.layers.Conv2D({other.attrs.get('num_output')}, {kernel}, groups={groups}) "
-                         f"for {other.name}")
-        else:
-            other_fix = f"give {other.name} {groups} groups"
-        return Cause("grouped-conv", la.name, lb.name,
+        other_fix = fix(GROUPED_CONV, other_desc.dialect, filters=other.attrs.get("num_output"),
+                        kernel=tuple(other.attrs.get("kernel", (1, 1))), groups=groups, layer=other.name,
+                        grouped=grouped.name)
+        return Cause(GROUPED_CONV, la.name, lb.name,
                      f"{grouped.name} runs as {grouped.attrs.get('group')} groups: its filters are "
                      f"{_x(_kernel_shapes(grouped)[2:3])} deep on a wider input (MatConvNet infers groups from the "
                      f"filter depth and does not reject it); {other.name} convolves the whole depth.", why,
-                     f"{other_fix} to train as {grouped.name} does; or make {grouped.name}'s filters as deep as "
-                     "its input (what the author meant)")
-    return Cause("architecture", la.name, lb.name, f"The kernels of {la.name} and {lb.name} differ in shape.", why,
-                 "make the layers the same size on both sides")
+                     other_fix)
+    return Cause(ARCHITECTURE, la.name, lb.name, f"The kernels of {la.name} and {lb.name} differ in shape.", why,
+                 fix(ARCHITECTURE, None, "sizes"))
 
 
 def _shape_cause(la, lb, desc_a, desc_b, why):
@@ -81,22 +78,21 @@ def _shape_cause(la, lb, desc_a, desc_b, why):
     if la.kind == lb.kind == "pool2d":
         pa, pb = _pool(la), _pool(lb)
         if pa["stride"] != pb["stride"]:
-            return Cause("pool-stride", la.name, lb.name,
+            return Cause(POOL_STRIDE, la.name, lb.name,
                          f"The pooling strides differ: side A's {la.name} uses stride {_x(pa['stride'])}"
                          f"{_default_note(la, desc_a)}, side B's {lb.name} stride {_x(pb['stride'])}"
                          f"{_default_note(lb, desc_b)}.", why, _pool_fix(la, lb, desc_a, desc_b))
         if pa["round_mode"] != pb["round_mode"] or pa["pad"] != pb["pad"]:
-            code = "padding" if pa["pad"] != pb["pad"] else "pool-rounding"
+            code, variant = (PADDING, "pool") if pa["pad"] != pb["pad"] else (POOL_ROUNDING, "fix")
             return Cause(code, la.name, lb.name,
                          f"The pooling output sizes differ: side A rounds {pa['round_mode']} with pad {pa['pad']}, "
-                         f"side B rounds {pb['round_mode']} with pad {pb['pad']}.", why,
-                         "pad the floor-rounding side by one on the bottom/right, or use round_mode: FLOOR in Caffe")
+                         f"side B rounds {pb['round_mode']} with pad {pb['pad']}.", why, fix(code, None, variant))
     if la.kind == lb.kind == "conv2d" and _pad(la.attrs.get("pad")) != _pad(lb.attrs.get("pad")):
-        return Cause("padding", la.name, lb.name,
+        return Cause(PADDING, la.name, lb.name,
                      f"The convolutions pad differently: side A {la.attrs.get('pad')}, side B {lb.attrs.get('pad')}.",
-                     why, "give both convolutions the same padding")
-    return Cause("architecture", la.name, lb.name, f"The networks differ in structure from {la.name} / {lb.name} on.",
-                 why, "make the layer sizes the same on both sides")
+                     why, fix(PADDING))
+    return Cause(ARCHITECTURE, la.name, lb.name, f"The networks differ in structure from {la.name} / {lb.name} on.",
+                 why, fix(ARCHITECTURE, None, "sizes"))
 
 
 def _x(pair):
@@ -104,23 +100,21 @@ def _x(pair):
 
 
 def _default_note(layer, desc):
+    """Where the stride comes from, in the side's framework's words (a default, or the file's own value)."""
     if "stride" in layer.defaults:
-        if desc.dialect == "keras":
-            return " (Keras' default: strides=None means the pool size)"
-        return f" (the default, {layer.defaults['stride']})"
-    if desc.dialect == "caffe" and tuple(layer.attrs["stride"]) == (1, 1):
-        return " (as the file writes it; Caffe's default is 1 too, caffe.proto:934)"
-    return " (as the spec writes it)"
+        return f" ({fix(POOL_STRIDE, desc.dialect, 'default', stride=layer.defaults['stride'])})"
+    written = note(POOL_STRIDE, desc.dialect, "written-default")
+    if written is not None and tuple(layer.attrs["stride"]) == (1, 1):  # 1: the written default's value
+        return f" ({written})"
+    return f" ({fix(POOL_STRIDE, None, 'written')})"
 
 
 def _pool_fix(la, lb, desc_a, desc_b):
-    """Each side's line that gives its pooling the other side's stride."""
+    """Each side's line, in its framework's terms, that gives its pooling the other side's stride."""
     fixes = []
     for layer, desc, other in ((la, desc_a, lb), (lb, desc_b, la)):
         stride = tuple(other.attrs["stride"])
-        if desc.dialect == "keras":
-            fixes.append(f"Keras: keras.layers.MaxPooling2D({tuple(layer.attrs['kernel'])}, strides={stride}) "
-                         f"for {layer.name}")
-        elif desc.dialect == "caffe":
-            fixes.append(f"Caffe: pooling_param {{ stride: {stride[0]} }} in {layer.name}")
+        if has_phrase(POOL_STRIDE, framework_of(desc.dialect)):
+            fixes.append(fix(POOL_STRIDE, desc.dialect, kernel=tuple(layer.attrs["kernel"]), stride=stride,
+                             stride_h=stride[0], stride_w=stride[-1], layer=layer.name))
     return "; or ".join(fixes)

@@ -8,6 +8,19 @@ poor fit a different update rule (optimizer, momentum formulation, decoupled dec
 import numpy as np
 
 from ..weights import to_canonical
+from .causes import (
+    BIAS_DECAY,
+    DECOUPLED_DECAY,
+    LR_MULTIPLIER,
+    LR_SCHEDULE,
+    MOMENTUM_FORMULATION,
+    OPTIMIZER,
+    WEIGHT_DECAY,
+    fix,
+    framework_of,
+    side_fixes,
+)
+from .causes.keras import l2_argument
 from .evidence import Cause
 
 FIT = 1e-2
@@ -29,14 +42,14 @@ def update_causes(ctx):
     if ctx.first.quantity != "weight" or ctx.step == 0 or ctx.prev_weights is None:
         return []
     fields = {d["field"]: d for d in ctx.spec_differences or []}
-    if "weight_decay" in fields and fields["weight_decay"]["cause"] == "decoupled-decay" and ctx.step == 2:
-        return [_decoupled(fields["weight_decay"])]
+    if "weight_decay" in fields and fields["weight_decay"]["cause"] == DECOUPLED_DECAY and ctx.step == 2:
+        return [_decoupled(fields["weight_decay"], ctx.sides)]
     moved = _rate_change(ctx)
     if "momentum_rule" in fields and moved is not None:
         return [_momentum_formulation(ctx, fields["momentum_rule"], *moved)]
     if "optimizer" in fields:  # a different rule explains everything after it; name it first
         d = fields["optimizer"]
-        return [Cause("optimizer", None, None, f"The optimizers differ: side A uses {d['a']}, side B {d['b']}; "
+        return [Cause(OPTIMIZER, None, None, f"The optimizers differ: side A uses {d['a']}, side B {d['b']}; "
                       "the first update parts the weights.", _rates_text(ctx, 1),
                       _optimizer_fix(ctx))] + _schedule(ctx, fields)
     causes = _schedule(ctx, fields)
@@ -73,11 +86,9 @@ def _schedule(ctx, fields):
             if i + 1 != ctx.step or (i == 0 and "schedule" not in fields):
                 return []  # a different base rate from the start is a constant, not a schedule
             before = "" if i == 0 else f"; the {i} update(s) before used equal rates"
-            return [Cause("lr-schedule", None, None,
+            return [Cause(LR_SCHEDULE, None, None,
                           f"Update {i + 1} uses learning rate {ra:.6g} on side A and {rb:.6g} on side B{before}: "
-                          "the learning-rate schedules differ.", _rates_text(ctx, i + 1),
-                          "give both sides the same schedule (Caffe lr_policy, Keras LearningRateSchedule, "
-                          "MatConvNet learningRate per epoch)")]
+                          "the learning-rate schedules differ.", _rates_text(ctx, i + 1), fix(LR_SCHEDULE))]
     return []
 
 
@@ -90,14 +101,14 @@ def _multipliers(bad, ctx, total):
     names = ", ".join(f"{ta.shown}.{ta.role}" for ta, _, _ in odd)
     evidence = "; ".join(f"{ta.shown}.{ta.role}: update B/A = {r:.4g}" for ta, _, r in odd)
     if len(odd) < total:  # some tensors update alike: a factor on some parameters, not a global rate
-        return [Cause("lr-multiplier", odd[0][0].shown, odd[0][1].shown,
+        dialects = [s.dialect for s in ctx.sides]
+        return [Cause(LR_MULTIPLIER, odd[0][0].shown, odd[0][1].shown,
                       f"Side B updates the {_plural(roles[0])} {ratios[0]:g}× as fast as side A: a per-parameter "
                       f"learning-rate multiplier (Caffe lr_mult, MatConvNet learningRate) on {names}.", evidence,
-                      f"Caffe: param {{ lr_mult: 1 }} for the {roles[0]} blobs; or give the other side the same "
-                      "factor (Keras has no per-parameter rate: scale that parameter's gradient)")]
-    return [Cause("optimizer", odd[0][0].shown, odd[0][1].shown,
+                      side_fixes(LR_MULTIPLIER, dialects, role=roles[0]) or fix(LR_MULTIPLIER))]
+    return [Cause(OPTIMIZER, odd[0][0].shown, odd[0][1].shown,
                   f"Side B's updates are {', '.join(f'{r:g}' for r in ratios)}× side A's: the learning rates differ.",
-                  evidence, "use the same learning rate on both sides")]
+                  evidence, fix(OPTIMIZER, None, "rate"))]
 
 
 def _decays(bad, ctx, lr):
@@ -110,26 +121,28 @@ def _decays(bad, ctx, lr):
         lam = float(np.median([h[2] for h in hits]))
         if abs(lam) < 1e-9:
             continue
-        code = "bias-decay" if role == "bias" else "weight-decay"
+        code = BIAS_DECAY if role == "bias" else WEIGHT_DECAY
         more = "B" if lam > 0 else "A"
+        values = {"half": f"{l2_argument(abs(lam)):.4g}", "lam": f"{abs(lam):.4g}"}
+        framed = side_fixes(code, [s.dialect for s in ctx.sides], join=", or ", **values)
+        # the kernels: each side's phrasing, then "the same weight_decay on the other side"; the biases: either
+        tail = fix(code, None, **values) if code == WEIGHT_DECAY or framed is None else None
         causes.append(Cause(
             code, hits[0][0].shown, hits[0][1].shown,
             f"Side {more} decays the {_plural(role)} by an extra {abs(lam):.4g}·w in each gradient"
             + (" (Caffe decays biases unless decay_mult: 0)" if role == "bias" else "") + ".",
             "; ".join(f"{ta.shown}.{role}: Δλ = {v:.4g}" for ta, _, v in hits),
-            (f"Caffe: param {{ decay_mult: 0 }} for the bias blobs, or Keras: bias_regularizer=L2({abs(lam) / 2:.4g})"
-             if role == "bias" else f"Keras: kernel_regularizer=L2({abs(lam) / 2:.4g}) (= λ/2), or the same "
-             f"weight_decay on the other side")))
+            ", or ".join(t for t in (framed, tail) if t)))
     return causes
 
 
-def _decoupled(d):
-    return Cause("decoupled-decay", None, None,
+def _decoupled(d, sides):
+    return Cause(DECOUPLED_DECAY, None, None,
                  "Equal at step 1, apart from step 2: one side applies weight decay decoupled (outside the momentum, "
                  "w ← w − lr·λ·w: Keras 3's optimizer weight_decay) and the other coupled (λ·w added to the gradient, "
                  "so it accumulates in the velocity: Caffe, MatConvNet, PyTorch SGD).",
                  f"side A: {d['a']}; side B: {d['b']}; the first update agrees because the velocity starts at zero",
-                 "Keras: drop weight_decay= and use kernel_regularizer/bias_regularizer=L2(λ/2)")
+                 side_fixes(DECOUPLED_DECAY, [s.dialect for s in sides]) or fix(DECOUPLED_DECAY))
 
 
 def _rule(bad, ctx):
@@ -140,8 +153,8 @@ def _rule(bad, ctx):
     for field in ("momentum", "learning_rate"):
         if field in fields:
             d = fields[field]
-            return [Cause("optimizer", None, None, f"The optimizers' {field.replace('_', ' ')} differ: side A "
-                          f"{d['a']}, side B {d['b']}.", evidence, f"use the same {field} on both sides")]
+            return [Cause(OPTIMIZER, None, None, f"The optimizers' {field.replace('_', ' ')} differ: side A "
+                          f"{d['a']}, side B {d['b']}.", evidence, fix(OPTIMIZER, None, "constant", field=field))]
     return []
 
 
@@ -164,24 +177,24 @@ def _rate_change(ctx):
 
 
 def _momentum_formulation(ctx, diff, old, new):
+    framed = side_fixes(MOMENTUM_FORMULATION, [s.dialect for s in ctx.sides], join="; or, ")
     return Cause(
-        "momentum-formulation", None, None,
+        MOMENTUM_FORMULATION, None, None,
         f"Both sides agreed through update {ctx.step - 1} and parted at update {ctx.step}, the first at the new "
         f"learning rate {new:g} (it was {old:g}); "
         f"the rates are equal on both sides, but side A puts the rate {diff['a']}, side B {diff['b']}.",
-        _rates_text(ctx, ctx.step),
-        "keep the rate constant when comparing; or, on the Keras side, rescale the SGD momentum buffers by "
-        "new_rate/old_rate when the rate changes (a callback) to follow MatConvNet's rule")
+        _rates_text(ctx, ctx.step), "; or, ".join(t for t in (fix(MOMENTUM_FORMULATION), framed) if t))
 
 
 def _optimizer_fix(ctx):
-    from .fixes import keras_decay, keras_optimizer
+    """The first side whose framework can write the other side's optimizer as a line of its own."""
+    from .fixes import DECAY_LINES, OPTIMIZER_LINES
 
-    for keras_side, other in ((0, 1), (1, 0)):
-        if ctx.sides[keras_side].dialect == "keras":
-            line = keras_optimizer(ctx.sides[other].description)
+    for side, other in ((0, 1), (1, 0)):
+        framework = framework_of(ctx.sides[side].dialect)
+        if framework in OPTIMIZER_LINES:
+            line = OPTIMIZER_LINES[framework](ctx.sides[other].description)
             if line:
-                decay = keras_decay(ctx.sides[other].description)
-                label = "AB"[keras_side]
-                return f"side {label} (Keras): optimizer={line}" + (f"; and {decay}" if decay else "")
-    return "use the same optimizer, constants and schedule on both sides"
+                decay = DECAY_LINES[framework](ctx.sides[other].description)
+                return fix(OPTIMIZER, framework, side="AB"[side], line=line, decay=f"; and {decay}" if decay else "")
+    return fix(OPTIMIZER)

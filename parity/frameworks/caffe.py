@@ -20,6 +20,7 @@ ITER_SIZE_DEFAULT = Fact(1, 'src/caffe/proto/caffe.proto:154 — "optional int32
 SOLVER_TYPE_DEFAULT = Fact("SGD", 'src/caffe/proto/caffe.proto:216 — "optional string type = 40 [default = \\"SGD\\"];"')
 LR_MULT_DEFAULT = Fact(1.0, 'src/caffe/proto/caffe.proto:316 — "optional float lr_mult = 3 [default = 1.0];"')
 DECAY_MULT_DEFAULT = Fact(1.0, 'src/caffe/proto/caffe.proto:319 — "optional float decay_mult = 4 [default = 1.0];"')
+POOL_STRIDE_DEFAULT = Fact(1, 'src/caffe/proto/caffe.proto:934 — "optional uint32 stride = 3 [default = 1];"')
 NO_PARAM_BLOCK = Fact("a blob without a param{} block gets lr_mult 1, decay_mult 1",
                       'src/caffe/net.cpp:440 — "ParamSpec default_param_spec;"')
 
@@ -55,31 +56,20 @@ APPLY_ORDER = Fact(("GetLearningRate", "ClipGradients", "Normalize", "Regularize
                    'src/caffe/solvers/sgd_solver.cpp:110-126 — "ClipGradients(); ... Normalize(param_id); Regularize(param_id); ComputeUpdateValue(param_id, rate);"')
 ITER_COUNTS_UPDATES = Fact("iter_ = updates already applied (0 on the first)",
                            'src/caffe/solvers/sgd_solver.cpp:124-126 — "its value should always indicate the number of times the weights have been updated. ++this->iter_;"')
-DIFFS_SUMMED_OVER_ITER_SIZE = Fact("diffs are zeroed, then summed over iter_size forward/backward passes",
-                                   'src/caffe/solver.cpp:211,230-231 — "net_->ClearParamDiffs();" / "loss += net_->ForwardBackward();"')
 CLIP_RULE = Fact("only if clip_gradients >= 0; scale every diff by clip/‖all diffs‖₂ when that norm is strictly larger",
                  'src/caffe/solvers/sgd_solver.cpp:90,97-98 — "if (clip_gradients < 0) { return; }" / "if (l2norm_diff > clip_gradients) { Dtype scale_factor = clip_gradients / l2norm_diff;"')
-NORMALIZE_RULE = Fact("diff ×= 1/iter_size, skipped when iter_size == 1",
-                      'src/caffe/solvers/sgd_solver.cpp:131,134 — "if (this->param_.iter_size() == 1) { return; }" / "Dtype(1.) / this->param_.iter_size();"')
 L2_RULE = Fact("diff += weight_decay·decay_mult·w", 'src/caffe/solvers/sgd_solver.cpp:162,168-171 — "Dtype local_decay = weight_decay * net_params_weight_decay[param_id];" / "caffe_axpy(... local_decay, ...cpu_data(), ...mutable_cpu_diff());"')
 L1_RULE = Fact("diff += weight_decay·decay_mult·sign(w), sign(0) = 0",
                'src/caffe/solvers/sgd_solver.cpp:173-179 — "caffe_cpu_sign(...)"; include/caffe/util/math_functions.hpp:115 — "return (Dtype(0) < val) - (val < Dtype(0));"')
 UNKNOWN_REGULARIZATION = Fact("fatal, but only once some blob has a non-zero local decay",
                               'src/caffe/solvers/sgd_solver.cpp:165,181 — "if (local_decay) {" / "LOG(FATAL) << \\"Unknown regularization type: \\""')
 LOCAL_RATE = Fact("rate·lr_mult", 'src/caffe/solvers/sgd_solver.cpp:228 — "Dtype local_rate = rate * net_params_lr[param_id];"')
-NET_UPDATE = Fact("w -= diff", 'src/caffe/blob.cpp:179 — "caffe_axpy<Dtype>(count_, Dtype(-1), ...diff..., ...data...)"')
 
 # ComputeUpdateValue per type; h, h2 start at zero. The .cu kernels state each rule in one place.
 SGD_RULE = Fact("h = μ·h + lr·g; w -= h", 'src/caffe/solvers/sgd_solver.cu:10 — "g[i] = h[i] = momentum*h[i] + local_rate*g[i];"')
 NESTEROV_RULE = Fact("h' = μ·h + lr·g; w -= (1+μ)·h' − μ·h", 'src/caffe/solvers/nesterov_solver.cu:11-12 — "float hi_new = h[i] = momentum * hi + local_rate * g[i]; g[i] = (1+momentum) * hi_new - momentum * hi;"')
-ADAGRAD_RULE = Fact("h += g²; w -= lr·g/(√h + δ)", 'src/caffe/solvers/adagrad_solver.cu:11-12 — "float hi = h[i] = h[i] + gi*gi; g[i] = local_rate * gi / (sqrt(hi) + delta);"')
-RMSPROP_RULE = Fact("h = d·h + (1−d)·g²; w -= lr·g/(√h + δ)", 'src/caffe/solvers/rmsprop_solver.cu:11-12 — "float hi = h[i] = rms_decay*h[i] + (1-rms_decay)*gi*gi; g[i] = local_rate * g[i] / (sqrt(hi) + delta);"')
-ADADELTA_RULE = Fact("h = μ·h + (1−μ)·g²; u = g·√((h2+δ)/(h+δ)); h2 = μ·h2 + (1−μ)·u²; w -= lr·u (decay is `momentum`)",
-                     'src/caffe/solvers/adadelta_solver.cu:11-14 — "gi = gi * sqrt((h2[i] + delta) / (hi + delta)); h2[i] = momentum * h2[i] + (1-momentum) * gi * gi; g[i] = local_rate * gi;"')
 ADAM_RULE = Fact("m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; w -= lr·√(1−β2^t)/(1−β1^t)·m/(√v + δ), t = iter+1; β1 = momentum, β2 = momentum2",
                  'src/caffe/solvers/adam_solver.cpp:39-41 — "const int t = this->iter_ + 1; const Dtype correction = std::sqrt(Dtype(1) - pow(beta2, t)) / (Dtype(1.) - pow(beta1, t));"; adam_solver.cu:13 — "g[i] = corrected_local_rate * mi / (sqrt(vi) + eps_hat);"')
-SECOND_HISTORY_ORDER = Fact("history_ = [h of every blob] + [h2 of every blob] (AdaDelta, Adam)",
-                            'src/caffe/solvers/adam_solver.cpp:14 — "this->history_.push_back(" after SGDSolver::PreSolve; adam_solver.cpp:36 — "history_[param_id + update_history_offset]"')
 
 # lr_mult 0: the blob's diff is never computed (it stays at ClearParamDiffs' zero), weight
 # decay is still added and still feeds AdaGrad/RMSProp/AdaDelta/Adam histories, but every

@@ -97,12 +97,6 @@ LOGITS_FROM_ACTIVATION = Fact(
     "a cross-entropy whose prediction carries `_keras_logits` (set by every softmax AND sigmoid activation) "
     "uses those logits instead: no clipping, and from_logits is forced on",
     'keras/src/backend/tensorflow/nn.py:1267-1270 — "has_keras_logits = hasattr(output, \\"_keras_logits\\")"')
-CCE_PROBABILITIES = Fact("probabilities: p/Σp, clipped to [ε, 1−ε], then −Σ t·log p",
-                         'keras/src/backend/tensorflow/nn.py:1372-1378 — '
-                         '"output = output / tf.reduce_sum(output, axis, keepdims=True)"')
-SCCE_PROBABILITIES = Fact("probabilities: clipped to [ε, 1−ε], logged, then a softmax cross-entropy of those logs "
-                          "(which renormalises: −log(p_y/Σp))",
-                          'keras/src/backend/tensorflow/nn.py:1432-1440 — "output = tf.math.log(output)"')
 REDUCTION_RULE = Fact("sum_over_batch_size: Σ values / number of values (divide_no_nan)",
                       'keras/src/losses/loss.py:148-159 — "loss = ops.divide_no_nan(loss, divisor)"')
 LOSS_DTYPE = Fact("a loss computes in floatx as it was when the loss object was made (a string loss: at the first "

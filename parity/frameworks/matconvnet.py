@@ -27,8 +27,6 @@ LAYER_LR_DEFAULT = Fact("ones(1, J)", 'examples/cnn_train.m:85-86 — "if ~isfie
                                       '"net.layers{i}.learningRate = ones(1, J) ;"')
 LAYER_DECAY_DEFAULT = Fact("ones(1, J)", 'examples/cnn_train.m:88-89 — "if ~isfield(net.layers{i}, \'weightDecay\')" / '
                                          '"net.layers{i}.weightDecay = ones(1, J) ;"')
-TIDY_BEFORE_DEFAULTS = Fact("vl_simplenn_tidy runs first, so a bnorm layer has J = 3 (its moments)",
-                            'examples/cnn_train.m:77 — "net = vl_simplenn_tidy(net); % fill in some eventually missing values"')
 EPOCH_RATE = Fact("epoch k (1-based) uses learningRate(min(k, end))",
                   'examples/cnn_train.m:142 — "params.learningRate = opts.learningRate(min(epoch, numel(opts.learningRate))) ;"')
 LOSS_IS_LAST_LAYER = Fact("the labels go to the last layer", 'examples/cnn_train.m:349 — "net.layers{end}.class = labels ;"')
@@ -97,9 +95,6 @@ RELU_RULE = Fact("y = x·(leak + (1 − leak)·[x > 0]); derivative leak at x = 
 DROPOUT_RATE_DEFAULT = Fact(0.5, f'{TIDY}:113-115 — "case \'dropout\'" / "\'rate\', 0.5}}] ;"')
 DROPOUT_RULE = Fact("inverted dropout with a random mask in training", 'matlab/vl_nndropout.m:42 — "scale = 1 / (1 - opts.rate) ;"')
 LRN_DEFAULT = Fact([5, 1, 0.0001 / 5, 0.75], f'{TIDY}:117-119 — "\'param\', [5 1 0.0001/5 0.75]}}] ;"')
-LRN_RULE = Fact("y = x·(κ + α·Σ_{q∈Q(k)} x_q²)^(−β), Q(k) = [k − ⌊(N−1)/2⌋, k + ⌈(N−1)/2⌉] clipped to the channels",
-                'matlab/src/bits/nnnormalize.cu:159-160 — "int m1 = ((signed)op.normDepth-1)/2 ;" / '
-                '"int m2 = (int)op.normDepth - m1 - 1 ;"')
 BNORM_EPSILON_DEFAULT = Fact(1e-5, f'{TIDY}:129-131 — "case {{\'bnorm\'}}" / "\'epsilon\', 1e-5 }} ] ;"')
 BNORM_MOMENTS_ADDED = Fact("zeros(C, 2): [means, sigmas]", f'{TIDY}:73-76 — "if numel(layer.weights) < 3" / '
                                                            '"zeros(numel(layer.weights{1}),2,\'single\') ;"')

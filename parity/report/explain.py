@@ -54,4 +54,6 @@ def _value(value):
         return "yes" if value else "no"
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(str, value))
     return str(value)

@@ -24,5 +24,6 @@ from .registry import (  # noqa: F401
     framework_of,
     has_phrase,
     info,
+    note,
     side_fixes,
 )

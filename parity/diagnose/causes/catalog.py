@@ -5,7 +5,7 @@ the framework facts (parity/frameworks/, each with its source) the cause rests o
 flips it (and the README's table, docs/causes.md, follows through tools/cause_table.py).
 """
 
-from ...frameworks import caffe, keras, matconvnet
+from ...frameworks import Fact, caffe, keras, matconvnet
 from .registry import cause
 
 K, C, M = "keras", "caffe", "matconvnet"
@@ -32,7 +32,8 @@ WEIGHT_DECAY = cause(
     "the gradients differ by c·w with the penalty declared on one side only or a different λ; or, at the first "
     "update that parts the sides, the update difference is c·w on the kernels",
     "configs/story1: the Keras MLP with L2(0.0005) against the NumPy net without a penalty (build_plain)",
-    facts=((K, keras.L2_DEFAULT), (C, caffe.WEIGHT_DECAY_DEFAULT), (M, matconvnet.WEIGHT_DECAY_DEFAULT)),
+    facts=((K, keras.L2_DEFAULT), (K, keras.L1_PENALTY), (C, caffe.WEIGHT_DECAY_DEFAULT), (C, caffe.L1_RULE),
+           (M, matconvnet.WEIGHT_DECAY_DEFAULT)),
     values={"*": {"side": "A", "other": "B", "layers": "dense", "half": "0.00025", "lam": "0.0005",
                   "grad": "0.0005"}})
 
@@ -45,7 +46,8 @@ DECOUPLED_DECAY = cause(
     "decoupled on one side and coupled on the other",
     "configs/caffe_keras: keras.optimizers.SGD(momentum=0.9, weight_decay=λ) against a Caffe solver with "
     "weight_decay: λ",
-    facts=((K, keras.WEIGHT_DECAY_RULE), (C, caffe.L2_RULE), (M, matconvnet.THIS_DECAY)),
+    facts=((K, keras.WEIGHT_DECAY_RULE), (C, caffe.L2_RULE), (M, matconvnet.THIS_DECAY),
+           (M, matconvnet.VELOCITY_START)),
     values={"*": {"half": "0.00025", "lam": "0.0005"}})
 
 BIAS_DECAY = cause(
@@ -65,8 +67,8 @@ LR_MULTIPLIER = cause(
     "at the first update that parts the sides, some tensors' updates are a constant multiple of the other "
     "side's and the rest agree",
     "configs/caffe_keras: param { lr_mult: 2 } on a Caffe net's biases against a Keras port",
-    facts=((C, caffe.LR_MULT_DEFAULT), (C, caffe.LOCAL_RATE), (M, matconvnet.THIS_LR),
-           (M, matconvnet.LAYER_LR_DEFAULT)),
+    facts=((C, caffe.LR_MULT_DEFAULT), (C, caffe.LOCAL_RATE), (C, caffe.LR_MULT_ZERO_NO_BACKWARD),
+           (M, matconvnet.THIS_LR), (M, matconvnet.LAYER_LR_DEFAULT), (M, matconvnet.SKIP_WHEN_ZERO)),
     values={"*": {"role": "bias", "ratio": "2"}})
 
 OPTIMIZER = cause(
@@ -76,8 +78,8 @@ OPTIMIZER = cause(
     "the specs declare different optimizers or constants and the first update parts the weights; or every "
     "tensor's update is the same multiple of the other side's (a different rate)",
     "configs/zoo: Keras Adam against a Caffe solver with SGD and momentum",
-    facts=((K, keras.SGD_DEFAULTS), (C, caffe.SOLVER_TYPE_DEFAULT), (C, caffe.SGD_RULE),
-           (M, matconvnet.SOLVER_DEFAULT)),
+    facts=((K, keras.SGD_DEFAULTS), (K, keras.OPTIMIZER_RULES["Adam"]), (C, caffe.SOLVER_TYPE_DEFAULT),
+           (C, caffe.SOLVER_TYPES), (C, caffe.SGD_RULE), (C, caffe.ADAM_RULE), (M, matconvnet.SOLVER_DEFAULT)),
     values={"*": {"side": "A", "line": "keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)",
                   "decay": ""}})
 
@@ -90,7 +92,8 @@ MOMENTUM_FORMULATION = cause(
     "both sides",
     "configs/story2: a MatConvNet init with learningRate per epoch against a Keras port with "
     "PiecewiseConstantDecay",
-    facts=((K, keras.SGD_RULE), (C, caffe.SGD_RULE), (M, matconvnet.MOMENTUM_RULE), (M, matconvnet.WEIGHT_RULE)))
+    facts=((K, keras.SGD_RULE), (C, caffe.SGD_RULE), (M, matconvnet.MOMENTUM_RULE), (M, matconvnet.TACCUM),
+           (M, matconvnet.WEIGHT_RULE)))
 
 LR_SCHEDULE = cause(
     "lr-schedule", "the learning-rate schedules differ",
@@ -116,7 +119,8 @@ LOSS_FUNCTION = cause(
     "logits taken as probabilities).",
     "the specs declare different losses and the first divergence is in the loss or the gradients",
     "configs/zoo: categorical cross-entropy against mean_squared_error on the same Keras net",
-    facts=((K, keras.FROM_LOGITS_DEFAULT), (M, matconvnet.SIMPLENN_LOSS_NO_OPTIONS)),
+    facts=((K, keras.FROM_LOGITS_DEFAULT), (K, keras.MSE_RULE), (M, matconvnet.SIMPLENN_LOSS_NO_OPTIONS),
+           (M, matconvnet.LOSS_TYPE_DEFAULT)),
     values={"*": {"field": "loss"}})
 
 LOSS_REDUCTION = cause(
@@ -218,7 +222,7 @@ BATCHNORM = cause(
     "constants there",
     "configs/zoo: a Caffe BatchNorm (eps 1e-5) against a Keras BatchNormalization (epsilon 1e-3)",
     facts=((K, keras.BATCHNORM_DEFAULTS), (M, matconvnet.BNORM_EPSILON_DEFAULT), (M, matconvnet.BNORM_SIGMA),
-           (M, matconvnet.INSERT_BNORM), (C, caffe.BATCHNORM_STATS_FROZEN)),
+           (M, matconvnet.TRAIN_MODE), (M, matconvnet.INSERT_BNORM), (C, caffe.BATCHNORM_STATS_FROZEN)),
     values={"*": {"field": "batch norm epsilon"}})
 
 INIT = cause(
@@ -228,7 +232,7 @@ INIT = cause(
     "listed by `parity diff-spec` and check's spec-difference table; `check` cannot produce it, since both "
     "sides start from the same weights",
     "configs/caffe_keras: Keras' glorot_uniform against Caffe's xavier filler",
-    detected=False, facts=((K, keras.DENSE_INIT),))
+    detected=False, facts=((K, keras.DENSE_INIT), (K, Fact("variance scaling", keras.VARIANCE_SCALING_SOURCE))))
 
 ARCHITECTURE = cause(
     "architecture", "layers, units or connections differ",
@@ -237,7 +241,7 @@ ARCHITECTURE = cause(
     "a structural mismatch at step 0: the first parameterised layer, in forward order, whose output or "
     "parameter shapes differ after layout conversion",
     "configs/zoo: Keras Conv2D(16) against a Caffe convolution with num_output: 8",
-    facts=((K, keras.DENSE_KERNEL_LAYOUT), (M, matconvnet.FILTER_LAYOUT)),
+    facts=((K, keras.DENSE_KERNEL_LAYOUT), (M, matconvnet.FILTER_LAYOUT), (M, matconvnet.CONV_FC_MODE)),
     values={"*": {"field": "outputs"}})
 
 DTYPE = cause(
@@ -246,7 +250,8 @@ DTYPE = cause(
     "a float32 difference within the noise measured by running each side again in float64",
     "configs/story1: float32 Keras against the float64 NumPy net: the step-0 gradient's float32 noise over "
     "2,000 samples exceeds 1e-5",
-    facts=((C, caffe.HYPER_ARE_FLOAT32),))
+    facts=((C, caffe.HYPER_ARE_FLOAT32), (C, caffe.MULTS_ARE_FLOAT32), (K, keras.LR_VARIABLE_DTYPE),
+           (K, keras.LOSS_DTYPE)))
 
 NON_FINITE = cause(
     "non-finite", "NaN or Inf appears",
@@ -268,7 +273,7 @@ CUSTOM_STEP = cause(
     "not say (clips, scales, skips a term), so a port written from the declarations trains differently.",
     "pending: the real step's update against the update the declared optimizer and loss give",
     "a Keras model whose train_step clips the gradients against a PyTorch port without clipping",
-    detected=False)
+    detected=False, facts=((K, keras.CLIP_RULES), (C, caffe.CLIP_RULE)))
 
 BATCHNORM_SYNC = cause(
     "batchnorm-sync", "batch statistics per replica against the whole batch",

@@ -11,7 +11,7 @@ DECLARED = "give both sides the same {field}"  # a difference the specs declare,
 for code in (c.FLATTEN_ORDER, c.ACTIVATION, c.BATCHNORM, c.PADDING, c.ARCHITECTURE, c.LOSS_FUNCTION):
     phrase(ANY, code, DECLARED, "declared")
 
-phrase(ANY, c.L2_CONVENTION, "side {side}: divide its penalty by {r}")
+phrase(ANY, c.L2_CONVENTION, "side {side}: scale its penalty to {scaled} (a factor of {r})")
 
 phrase(ANY, c.WEIGHT_DECAY, "the same weight_decay on the other side")
 phrase(ANY, c.WEIGHT_DECAY, "add the penalty to side {side} or remove it from side {other}", "add")
@@ -66,3 +66,6 @@ phrase(ANY, c.BATCHNORM_SYNC, "normalise with the same batch on both sides: sync
        "replicated side, or compare on one replica")
 phrase(ANY, c.REPLICA_REDUCTION, "divide the loss by the global batch size (not the per-replica one), and add a "
        "penalty once, not on every replica")
+phrase(ANY, c.WEIGHT_DECAY, "penalty {lam}·Σw²", "written")
+phrase(ANY, c.POOL_STRIDE, "the default, {stride}", "default")
+phrase(ANY, c.POOL_STRIDE, "as the spec writes it", "written")

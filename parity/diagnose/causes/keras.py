@@ -6,7 +6,6 @@ from .generic import GROUPS_TAIL
 from .registry import phrase
 
 K = "keras"
-HALF = f"λ/2: Keras' L2 is {keras.L2_PENALTY.value}"
 
 phrase(K, c.L2_CONVENTION, "side {side}: use keras.regularizers.L2({half}) (= {scaled}) on {layers}")
 phrase(K, c.WEIGHT_DECAY, "Keras: kernel_regularizer=L2({half}) (= λ/2)")
@@ -41,3 +40,14 @@ phrase(K, c.BATCHNORM_SYNC, "Keras: keras.layers.BatchNormalization(synchronized
        "strategy")
 phrase(K, c.REPLICA_REDUCTION, "Keras: keep compile()'s reduction sum_over_batch_size; in a custom loop divide by "
        "the global batch (tf.nn.compute_average_loss)")
+phrase(K, c.WEIGHT_DECAY, "keras.regularizers.L2({lam}), i.e. λΣw² with λ = {lam}", "written")
+
+
+def l2_argument(gradient_factor):
+    """The keras.regularizers.L2 argument whose penalty has gradient `gradient_factor`·w: Keras' L2(l2) adds
+    l2·Σw² to the loss (frameworks/keras.py L2_PENALTY), whose gradient is 2·l2·w."""
+    return gradient_factor / 2
+
+# A default the pooling stride comes from, said in the pool-stride message.
+POOL_STRIDE_DEFAULT = keras.POOL_STRIDE_DEFAULT.value.replace("_", " ")  # "pool_size" -> "pool size"
+phrase(K, c.POOL_STRIDE, f"Keras' default: strides=None means the {POOL_STRIDE_DEFAULT}", "default")

@@ -1,6 +1,7 @@
 """How each cause's fix reads in PyTorch terms."""
 
 from . import catalog as c
+from .generic import GROUPS_TAIL
 from .registry import phrase
 
 P = "pytorch"
@@ -20,7 +21,8 @@ phrase(P, c.LOSS_REDUCTION, "PyTorch: nn.CrossEntropyLoss() takes the mean (redu
        "reduction='sum' sums")
 phrase(P, c.POOL_STRIDE, "PyTorch: nn.MaxPool2d({kernel}, stride={stride}) for {layer}")
 phrase(P, c.FLATTEN_ORDER, "PyTorch: x.permute(0, 2, 3, 1).flatten(1) flattens h,w,c as Keras does")
-phrase(P, c.GROUPED_CONV, "PyTorch: nn.Conv2d(in_channels, {filters}, {kernel}, groups={groups}) for {layer}")
+phrase(P, c.GROUPED_CONV, "PyTorch: nn.Conv2d(in_channels, {filters}, {kernel}, groups={groups}) for {layer} "
+       + GROUPS_TAIL)
 phrase(P, c.BATCHNORM, "PyTorch: nn.BatchNorm2d(C, eps=1e-5) (the default) against Keras' 1e-3")
 phrase(P, c.CUSTOM_STEP, "PyTorch: make the spec's step(model, optimizer, x, y) do zero_grad, forward, loss, "
        "backward, step and nothing else, or port what it adds to the other side")

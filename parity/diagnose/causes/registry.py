@@ -118,3 +118,11 @@ def example_fixes(code):
         if template is not None:
             out.append((fw, template.format(**{**entry.values.get("*", {}), **entry.values.get(fw, {})})))
     return out
+
+
+def note(code, framework, variant, **values):
+    """A framework's own phrasing of `variant`, or None: for wording that only some frameworks have (a
+    default the file repeats), where fix() would fall back to ANY."""
+    framework = DIALECTS.get(framework, framework)
+    template = PHRASES.get((info(code).code, framework, variant))
+    return None if template is None else template.format(**values)
