@@ -23,6 +23,7 @@ from .errors import UsageError
 from .weights import match, set_start, starting_weights
 
 NOISE_CEILING = 1e-2
+PHASES = ("training both sides", "float64 rerun: each side again in float64 to measure float32 noise")  # per pass
 
 
 @dataclass
@@ -153,7 +154,7 @@ class Pass:
                     if e is not None:
                         e.update(lr)
             if self.progress:
-                self.progress(step, opts.steps)
+                self.progress(step, opts.steps, PHASES[self.index])
         return result
 
     def _rates(self, eng):

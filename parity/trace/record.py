@@ -145,7 +145,8 @@ def record(spec, opts, out, activations=False, progress=None):
     from ..check import validate_options
 
     validate_options(opts)
-    (side,), samples, (inp,) = prepare_sides((spec,), opts, (opts.a_input,), ("--input",), ("the spec",))
+    (side,), samples, (inp,) = prepare_sides((spec,), opts, (opts.a_input,), ("--input",), ("the spec",),
+                                            (opts.a_set,))
     device = select_device(opts.device)
     engine = new_engine(side, "A", opts.dtype, device, opts)
     matches, _ = match(engine.tensors, engine.tensors)
