@@ -29,6 +29,8 @@ class Options:
     atol: float | None = None
     a_input: str | None = None
     b_input: str | None = None
+    a_set: tuple = ()  # --a-set NAME=VALUE items: options for side A's spec
+    b_set: tuple = ()
     ablate: bool = False  # --ablate: rank the declared differences by the parity each restores
     ablate_budget: float = 120.0
     timeout: float | None = None  # --timeout: seconds for the whole check
@@ -42,7 +44,8 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
     if opts.timeout is not None and opts.deadline is None:
         opts.deadline = time.monotonic() + opts.timeout
     (side_a, side_b), samples, inputs = prepare_sides(
-        (spec_a, spec_b), opts, (opts.a_input, opts.b_input), ("--a-input", "--b-input"), ("side A", "side B"))
+        (spec_a, spec_b), opts, (opts.a_input, opts.b_input), ("--a-input", "--b-input"), ("side A", "side B"),
+        (opts.a_set, opts.b_set))
     if on_step is not None and hasattr(on_step, "begin"):
         on_step.begin((side_a, side_b), inputs, samples)  # a trace writer's metadata: specs, inputs, samples
     device = select_device(opts.device)
@@ -65,8 +68,16 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
     if opts.ablate and result.status == "diverged":
         from .diagnose import ablation
 
+        trials, phase = [], f"ablation: one rerun per declared difference, at most {opts.ablate_budget:g} s"
+
+        def trial_done(label):  # the ablation's trials, counted for the progress display
+            trials.append(label)
+            progress(len(trials), None, phase)
+
+        if progress:
+            progress(0, None, phase)
         result.ablation = ablation.run((side_a, side_b), inputs, samples, opts, device, result.spec_differences,
-                                       opts.ablate_budget)
+                                       opts.ablate_budget, trial_done if progress else None)
         if result.ablation is None:
             result.notes.append("ablation needs both sides to run from their descriptions (Keras, Caffe, "
                                 "MatConvNet, .toml); a Python adapter cannot")

@@ -2,7 +2,7 @@
 
 Every command is declared with `@command(...)`, which adds `--debug` and turns library errors into
 exit codes in one place; options that several commands share are defined once below and applied
-as groups. Every file a command writes (JSON, PNG, HTML) goes through `_write`, which owns
+as groups. Every file a command writes (JSON, JUnit, PNG, HTML) goes through `_write`, which owns
 `-` (stdout) and turns an unwritable path into a usage error (exit 2).
 """
 
@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import sys
+import time
 import traceback
 
 import click
@@ -133,12 +134,23 @@ TOLERANCE_OPTIONS = _options(
 
 REPORT_OPTIONS = _options(  # what `check` and `diff` write besides the console report
     click.option("--json", "json_path", default=None, help="Write the JSON report here ('-' for stdout)."),
+    click.option("--junit", "junit_path", default=None,
+                 help="Also write a JUnit XML report: one testcase per compared quantity class."),
+    click.option("--github/--no-github", default=None,
+                 help="Print GitHub Actions annotations for the verdict (default: on when GITHUB_ACTIONS=true)."),
     click.option("--plot", "plot_path", default=None, help="Draw the loss curves and a relative-error heatmap (PNG)."),
     click.option("--html", "html_path", default=None, help="Write a self-contained HTML report (plots embedded)."),
 )
 
 
-def _reports(console, result, options, paths, title):
+def _set_option(side):
+    return click.option(f"--{side}-set", f"{side}_set", multiple=True, metavar="NAME=VALUE",
+                        help=f"An option for side {side.upper()}'s spec: a MatConvNet init function's vl_argparse "
+                             "option, or a keyword argument of a Python spec's NAME(); values read as numbers, "
+                             "true/false or text. Repeatable.")
+
+
+def _reports(console, result, options, paths, title, started):
     """The console report and every file asked for, in one place for `check` and `diff`."""
     from .report.console import render_check
 
@@ -148,6 +160,18 @@ def _reports(console, result, options, paths, title):
         from .report.json_report import to_dict
 
         _write("--json", paths["json_path"], _json_text(to_dict(result)))
+    if paths["junit_path"]:
+        from .report.junit import to_junit
+
+        _write("--junit", paths["junit_path"], to_junit(result, title, time.monotonic() - started))
+    github = paths["github"]
+    if github is None:
+        github = os.environ.get("GITHUB_ACTIONS") == "true"
+    if github:
+        from .report.github import annotations
+
+        for line in annotations(result, title.split()[2]):
+            click.echo(line, err=paths["json_path"] == "-")
     return 0 if result.status == "parity" else 1
 
 
@@ -180,6 +204,8 @@ def main():
 @TOLERANCE_OPTIONS
 @click.option("--a-input", default=None, help="Side A's input transform: raw, unit, scale=X, mean=X.")
 @click.option("--b-input", default=None, help="Side B's input transform.")
+@_set_option("a")
+@_set_option("b")
 @REPORT_OPTIONS
 @click.option("--ablate", is_flag=True,
               help="Align each declared difference alone to the other side's value, rerun, rank them, and find the "
@@ -190,10 +216,12 @@ def main():
 @click.option("--trace", "trace_path", default=None, help="Record every step of both sides to this HDF5 trace.")
 @click.option("--trace-activations", is_flag=True, help="Record each stage's activations in the trace too (large).")
 @_trust_option
-def check(spec_a, spec_b, trace_path, trace_activations, json_path, plot_path, html_path, **kwargs):
+def check(spec_a, spec_b, trace_path, trace_activations, json_path, junit_path, github, plot_path, html_path,
+          **kwargs):
     """Train SPEC_A and SPEC_B from the same weights and report the first divergence."""
     from .check import Options, run_check
 
+    started = time.monotonic()
     opts = Options(**kwargs)
     console = _console(stderr=json_path == "-")
     tracer = _tracer(trace_path, opts, trace_activations, (spec_a, spec_b))
@@ -201,8 +229,9 @@ def check(spec_a, spec_b, trace_path, trace_activations, json_path, plot_path, h
         result = run_check(spec_a, spec_b, opts, tick, on_step=tracer)
         if tracer is not None:
             tracer.finish(result)
-    paths = dict(json_path=json_path, plot_path=plot_path, html_path=html_path)
-    return _reports(console, result, opts, paths, f"parity check {spec_a} {spec_b}")
+    paths = dict(json_path=json_path, junit_path=junit_path, github=github, plot_path=plot_path,
+                 html_path=html_path)
+    return _reports(console, result, opts, paths, f"parity check {spec_a} {spec_b}", started)
 
 
 def _progress(text="training both sides"):
@@ -215,12 +244,15 @@ def _progress(text="training both sides"):
 @click.argument("spec")
 @click.option("--format", "fmt", type=click.Choice(["text", "toml"]), default="text", show_default=True,
               help="toml: the neutral description, runnable as a .toml spec.")
+@click.option("--set", "spec_set", multiple=True, metavar="NAME=VALUE",
+              help="An option for the spec, as check's --a-set. Repeatable.")
 @_trust_option
-def show(spec, fmt):
+def show(spec, fmt, spec_set):
     """Print SPEC as parity understands it, every framework default made explicit."""
     from . import dialects
+    from .dialects import spec_options
 
-    description = dialects.load(spec).description
+    description = dialects.load(spec, spec_options.parse(spec_set, "--set")).description
     if fmt == "toml":
         from .description.toml_io import dumps
 
@@ -282,15 +314,17 @@ class _tracing:
 @RUN_OPTIONS
 @click.option("--input", "--a-input", "--b-input", "input_transform", default=None,
               help="The side's input transform: raw, unit, scale=X, mean=X.")
+@click.option("--set", "--a-set", "--b-set", "spec_set", multiple=True, metavar="NAME=VALUE",
+              help="An option for the spec, as check's --a-set. Repeatable.")
 @click.option("--activations", "--trace-activations", "activations", is_flag=True,
               help="Record each stage's activations too (large).")
 @_trust_option
-def record(spec, out, input_transform, activations, **kwargs):
+def record(spec, out, input_transform, spec_set, activations, **kwargs):
     """Train SPEC alone, from the weights it would start from in `check`, and record every step to OUT."""
     from .check import Options
     from .trace.record import record as record_side
 
-    opts = Options(**kwargs, a_input=input_transform)
+    opts = Options(**kwargs, a_input=input_transform, a_set=spec_set)
     console = _console()
     with _progress("recording") as tick:
         steps, stopped, side, inp, samples = record_side(spec, opts, out, activations, tick)
@@ -311,9 +345,10 @@ def diff(trace_a, trace_b, rtol, atol, **paths):
     against side B of TRACE_B (or its only side). `parity diff T.h5 T.h5` re-judges a check's trace."""
     from .trace.diff import diff_traces
 
+    started = time.monotonic()
     result, options = diff_traces(trace_a, trace_b, rtol, atol)
     console = _console(stderr=paths["json_path"] == "-")
-    return _reports(console, result, options, paths, f"parity diff {trace_a} {trace_b}")
+    return _reports(console, result, options, paths, f"parity diff {trace_a} {trace_b}", started)
 
 
 @command("import-matlab")

@@ -9,6 +9,7 @@ from .steploop import Budget, Comparison, Result, StepView, matched, run, update
 from .weights import match, set_start, starting_weights
 
 NOISE_CEILING = 1e-2
+PHASES = ("training both sides", "float64 rerun: each side again in float64 to measure float32 noise")  # per pass
 
 
 def new_engine(side, label, dtype, device, opts):
@@ -97,8 +98,12 @@ class PairRun:
         if self.on_step is not None:
             def sink(view, rows, rates):
                 self.on_step(self.index, view.step, eng, view.evaluations, view.weights, rows, rates)
+        progress = None
+        if self.progress:
+            def progress(done, total):  # the phase names what this pass is for
+                self.progress(done, total, PHASES[self.index])
         return run(source, result, comparison, rates=lambda own: update_rates(own, opts), sink=sink,
-                   budget=Budget(opts.deadline, opts.timeout, opts.steps), progress=self.progress)
+                   budget=Budget(opts.deadline, opts.timeout, opts.steps), progress=progress)
 
 
 def start_alone(side, opts, device, label="A"):

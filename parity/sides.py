@@ -5,13 +5,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import data, dialects, resources
+from .dialects import spec_options
 from .errors import SpecError
 
 
-def prepare_sides(specs, opts, overrides, options, labels):
-    """Load the specs, read and select the samples, and make each side's input: what `check` and
-    `parity record` (one side alone) share. Returns (sides, samples, inputs)."""
-    sides = [dialects.load(spec) for spec in specs]
+def prepare_sides(specs, opts, overrides, options, labels, spec_sets=None):
+    """Load the specs (with their --a-set/--b-set options), read and select the samples, and make each
+    side's input: what `check` and `parity record` (one side alone) share. Returns (sides, samples, inputs)."""
+    spec_sets = spec_sets or [()] * len(specs)
+    sides = [dialects.load(spec, spec_options.parse(items, option.replace("input", "set")))
+             for spec, items, option in zip(specs, spec_sets, options)]
     resources.check_memory(tuple(sides))  # before any data or engine is allocated
     classes = next((s.num_classes for s in sides if s.num_classes), None)
     stored = [stored_shape(s) for s in sides if not s.rebind]

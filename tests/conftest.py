@@ -58,8 +58,9 @@ def check_json(cli):
 
 @pytest.fixture(scope="session")
 def demo_story(tmp_path_factory):
-    """demo_story(name) -> (exit code, console report on stdout, stderr, JSON report): `parity check` on
-    that story as `make demo` runs it, in-process from the repository root; each story runs once."""
+    """demo_story(name) -> (exit code, console report on stdout, stderr, JSON report, JUnit XML text):
+    `parity check` on that story as `make demo` runs it (plus --json and --junit files, which leave the
+    console report as it is), in-process from the repository root; each story runs once."""
     from click.testing import CliRunner
 
     from parity.cli import main
@@ -68,15 +69,17 @@ def demo_story(tmp_path_factory):
 
     def run(name):
         if name not in runs:
-            report = tmp_path_factory.mktemp(name) / "report.json"
+            folder = tmp_path_factory.mktemp(name)
+            report, junit = folder / "report.json", folder / "report.xml"
             here = os.getcwd()
             os.chdir(ROOT)
             try:
-                result = CliRunner().invoke(main, ["check", *DEMO[name], "--json", str(report)],
+                result = CliRunner().invoke(main, ["check", *DEMO[name], "--json", str(report), "--junit", str(junit)],
                                             catch_exceptions=False, color=False)
             finally:
                 os.chdir(here)
-            runs[name] = (result.exit_code, result.stdout, result.stderr, json.loads(report.read_text()))
+            runs[name] = (result.exit_code, result.stdout, result.stderr, json.loads(report.read_text()),
+                          junit.read_text())
         return runs[name]
 
     return run

@@ -18,9 +18,10 @@ def _normalised(text):
 
 @pytest.mark.parametrize("name", sorted(DEMO))
 def test_console_report_matches_the_golden_file(name, demo_story, request):
-    code, out, err, report = demo_story(name)
+    code, out, err, report, _ = demo_story(name)
     assert code == 1 and report["status"] == "diverged"
-    assert err == "", err  # progress is transient, and nothing else belongs on stderr
+    # off a terminal, stderr holds only the progress lines of long phases (the float64 rerun)
+    assert all(line.startswith("parity: ") for line in err.splitlines()), err
     assert "\x1b[" not in out  # no colour codes when the output is not a terminal
     assert max(len(line) for line in out.splitlines()) <= 120
     golden = GOLDEN / f"{name}.txt"

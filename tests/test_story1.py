@@ -9,7 +9,7 @@ NUMPY = STORY1 / "numpy_net.py"
 
 
 def test_story1_zero_weights_diverges_one_step_later_with_factor_two(demo_story):
-    code, _, _, report = demo_story("story1")  # --weights zeros --steps 20, as make demo runs it
+    code, _, _, report, _ = demo_story("story1")  # --weights zeros --steps 20, as make demo runs it
     assert code == 1
     first = report["first_divergence"]
     # With zero weights the penalty and its gradient vanish at step 0: the first update agrees.

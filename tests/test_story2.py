@@ -8,7 +8,7 @@ DATA = ("--data", STORY2 / "mnist_two_classes.npz", "--samples", "64")
 
 
 def test_story2_lists_every_difference_and_names_the_grouped_ip1(demo_story):
-    code, _, _, report = demo_story("story2")  # 64 samples of two classes, 5 steps, as make demo runs it
+    code, _, _, report, _ = demo_story("story2")  # 64 samples of two classes, 5 steps, as make demo runs it
     assert code == 1
     causes = {d["cause"] for d in report["spec_differences"]}
     # RMSprop against SGD with momentum: the momentum formulations are not compared (no momentum on A)

@@ -7,7 +7,7 @@ KERAS, CAFFE = STORY3 / "keras_model.py", STORY3 / "solver.prototxt"
 
 
 def test_story3_lists_the_differences_and_stops_at_the_pooling_layer(demo_story):
-    code, _, _, report = demo_story("story3")  # 5 steps, as make demo runs it
+    code, _, _, report, _ = demo_story("story3")  # 5 steps, as make demo runs it
     assert code == 1
     causes = {d["cause"] for d in report["spec_differences"]}
     assert {"pool-stride", "optimizer", "lr-schedule", "input-scale", "lr-multiplier", "bias-decay",

@@ -2,6 +2,7 @@
 keras.Model or an object following the Python adapter protocol. Running it is the user's choice.
 """
 
+import functools
 import importlib.util
 import sys
 import warnings
@@ -12,17 +13,22 @@ from ..errors import SpecError
 from ..frameworks.adapter import adapter_tensors, call, missing_methods, read_params
 from .registry import loader
 from .side import Side
+from .spec_options import keyword_arguments
 
 
-@loader(".py")
-def load_python(path, name=None):
+@loader(".py", options=True)
+def load_python(path, name=None, options=None):
     name = name or "build"
     module = _import(path)
     factory = getattr(module, name, None)
     if factory is None or not callable(factory):
         raise SpecError(f"defines no callable {name!r}; a .py spec names a function or class "
                         f"(default `build`) with `file.py:NAME`.", path=path)
+    kwargs = keyword_arguments(factory, name, options, path)
+    if kwargs:
+        factory = functools.partial(factory, **kwargs)
     obj, notes = _build(factory, path, name)
+    notes += [f"{name}({key}={value!r}) (from the command line)" for key, value in kwargs.items()]
     preprocess = getattr(module, "preprocess", None)
     if preprocess is not None and not callable(preprocess):
         raise SpecError("`preprocess` must be a function preprocess(x) -> x.", path=path)

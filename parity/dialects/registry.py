@@ -10,12 +10,15 @@ from ..errors import SpecError
 
 DIALECTS = ("python", "keras.saved", "toml_spec", "caffe.loader", "matconvnet.loader")  # under parity.dialects
 LOADERS = {}  # file suffix -> loader(path) (or loader(path, name) for .py)
+TAKES_OPTIONS = set()  # suffixes whose specs take options from outside (--a-set NAME=VALUE): loader(..., options=)
 
 
-def loader(*suffixes):
+def loader(*suffixes, options=False):
     def register(fn):
         for suffix in suffixes:
             LOADERS[suffix] = fn
+            if options:
+                TAKES_OPTIONS.add(suffix)
         return fn
     return register
 
@@ -26,8 +29,9 @@ def import_all():
         importlib.import_module(f"parity.dialects.{module}")
 
 
-def load(spec):
-    """Load SPEC (a path, `*.py:NAME` for a Python spec) into a Side."""
+def load(spec, options=None):
+    """Load SPEC (a path, `*.py:NAME` for a Python spec) into a Side; `options` ({name: value}) are the
+    spec's own: a MatConvNet init function's vl_argparse options, a Python spec's keyword arguments."""
     import_all()
     path_text, name = spec, None
     if ".py:" in spec:
@@ -44,4 +48,8 @@ def load(spec):
         raise SpecError("no such file.", path=path_text)
     if path.is_dir():
         raise SpecError("is a folder; expected a spec file.", path=path_text)
-    return fn(path, name) if suffix == ".py" else fn(path)
+    if options and suffix not in TAKES_OPTIONS:
+        raise SpecError(f"takes no options (--a-set/--b-set give a MatConvNet init function's vl_argparse options "
+                        f"and a Python spec's keyword arguments; this is a {suffix} file).", path=path_text)
+    kwargs = {"options": options} if options else {}
+    return fn(path, name, **kwargs) if suffix == ".py" else fn(path, **kwargs)

@@ -141,7 +141,8 @@ def record(spec, opts, out, activations=False, progress=None):
     from ..check import validate_options
 
     validate_options(opts)
-    (side,), samples, (inp,) = prepare_sides((spec,), opts, (opts.a_input,), ("--input",), ("the spec",))
+    (side,), samples, (inp,) = prepare_sides((spec,), opts, (opts.a_input,), ("--input",), ("the spec",),
+                                            (opts.a_set,))
     engine = start_alone(side, opts, select_device(opts.device))
     writer = _writer(out, run_meta(opts, "parity record", samples), "--out")
     writer.set_meta("activations", bool(activations))

@@ -7,7 +7,8 @@ release, v1.0-beta25, unless the file says otherwise in a comment line
     % parity: version=master
 
 The same comment form passes options to the init function's vl_argparse, as MATLAB's
-`cnn_mnist_init('batchNormalization', true)` would: `% parity: batchNormalization=true`.
+`cnn_mnist_init('batchNormalization', true)` would: `% parity: batchNormalization=true`; options
+given on the command line (`--a-set NAME=VALUE`) come after the comment's, so they win.
 """
 
 import re
@@ -20,6 +21,7 @@ from ...errors import SpecError
 from ...frameworks import matconvnet as facts
 from ..registry import loader
 from ..side import Side
+from ..spec_options import read_value
 from .mlang.meval import MStruct, read_init_file
 from .net import DATA_BLOB, LABEL_BLOB, translate
 
@@ -29,15 +31,17 @@ TRAIN_OPTS_READ = {"learningRate", "momentum", "weightDecay", "nesterovUpdate", 
                    "solver", "numEpochs"}
 
 
-@loader(".m")
-def load_m(path, sample_shape=None):
+@loader(".m", options=True)
+def load_m(path, sample_shape=None, options=None):
     path = Path(path)
     try:
         source = path.read_bytes().decode("utf-8", errors="replace")
     except OSError as err:
         raise SpecError(f"cannot read the init file: {err.strerror or err}", path=str(path)) from None
-    version, options, notes = directives(source, str(path))
-    net = read_init_file(path, options or None)
+    version, given, notes = directives(source, str(path))
+    for key, value in (options or {}).items():
+        notes.append(f"init option {key} = {value!r} (from the command line)")
+    net = read_init_file(path, {**given, **(options or {})} or None)
     if not isinstance(net, MStruct):
         raise SpecError("the init function does not return a simplenn net struct (net.layers, net.meta).",
                         path=str(path))
@@ -63,7 +67,8 @@ def load_m(path, sample_shape=None):
                        notes=notes, input=InputSpec(blob=DATA_BLOB, layout="hwc", label_blob=LABEL_BLOB))
     side = Side(str(path), "matconvnet", desc, shape, desc.num_classes, "graph", notes=list(notes))
     side.input_layout = "hwc"
-    side.rebind = None if declared or sample_shape is not None else (lambda s: load_m(path, _hwc(s)))
+    side.rebind = None if declared or sample_shape is not None else (
+        lambda s: load_m(path, _hwc(s), options))
     return side
 
 
@@ -88,19 +93,9 @@ def directives(source, path):
                                     f"{', '.join(facts.VERSIONS)}.", path=path, line=number)
                 version = chosen
             else:
-                options[key] = _option_value(value)
+                options[key] = read_value(value)
                 notes.append(f"init option {key} = {options[key]!r} (from the `% parity:` comment, line {number})")
     return version, options, notes
-
-
-def _option_value(text):
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    try:
-        return float(text)
-    except ValueError:
-        return text.strip("'\"")
 
 
 def _hwc(shape):
