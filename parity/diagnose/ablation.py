@@ -46,8 +46,11 @@ class Ablation:
 
 
 def runnable(side):
-    """A side the ablation can rerun from a changed copy of its description."""
-    return side.dialect in DESCRIPTION_ENGINES and side.engine != "adapter"
+    """A side the ablation can rerun from a changed copy of its description. A Keras side needs its model
+    too (a layer change rebuilds it from its config): a Keras description alone (.toml) is not enough."""
+    if side.dialect == "keras":
+        return getattr(side.handle, "model", None) is not None
+    return side.dialect in DESCRIPTION_ENGINES
 
 
 def run(sides, inputs, samples, opts, device, diffs, budget=120.0, progress=None):
