@@ -150,9 +150,12 @@ def _set_option(side):
                              "true/false or text. Repeatable.")
 
 
-def _reports(console, result, options, paths, title, started):
-    """The console report and every file asked for, in one place for `check` and `diff`."""
+def _reports(console, result, options, paths, inputs, started):
+    """The console report and every file asked for, in one place for `check` and `diff`; `inputs` is
+    (command, spec or trace A, spec or trace B)."""
     from .report.console import render_check
+
+    title = "parity " + " ".join(inputs)
 
     render_check(console, result, options)
     _pictures(result, options, paths["plot_path"], paths["html_path"], title)
@@ -170,7 +173,7 @@ def _reports(console, result, options, paths, title, started):
     if github:
         from .report.github import annotations
 
-        for line in annotations(result, title.split()[2]):
+        for line in annotations(result, inputs[1]):
             click.echo(line, err=paths["json_path"] == "-")
     return 0 if result.status == "parity" else 1
 
@@ -231,7 +234,7 @@ def check(spec_a, spec_b, trace_path, trace_activations, json_path, junit_path, 
             tracer.finish(result)
     paths = dict(json_path=json_path, junit_path=junit_path, github=github, plot_path=plot_path,
                  html_path=html_path)
-    return _reports(console, result, opts, paths, f"parity check {spec_a} {spec_b}", started)
+    return _reports(console, result, opts, paths, ("check", spec_a, spec_b), started)
 
 
 def _progress(text="training both sides"):
@@ -348,7 +351,7 @@ def diff(trace_a, trace_b, rtol, atol, **paths):
     started = time.monotonic()
     result, options = diff_traces(trace_a, trace_b, rtol, atol)
     console = _console(stderr=paths["json_path"] == "-")
-    return _reports(console, result, options, paths, f"parity diff {trace_a} {trace_b}", started)
+    return _reports(console, result, options, paths, ("diff", trace_a, trace_b), started)
 
 
 @command("import-matlab")

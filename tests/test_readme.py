@@ -106,3 +106,12 @@ def test_every_readme_command_runs(line, argv, cli, demo_story, monkeypatch, tmp
     code, out, err = _run_in_root(monkeypatch, cli, argv)
     assert code in ((0, 1) if name == "diff-spec" else (0,)), f"`{line}` exited {code}: {err}"
     assert out.strip()
+
+
+def test_every_file_the_pages_name_exists():
+    named = re.compile(r"`((?:parity|tests|configs|tools|bench|docs|data)/[^`\s:]*)")
+    for page in PAGES:
+        if page.name in ("causes.md", "trace-format.md", "description-format.md", "adding-a-framework.md"):
+            continue  # pages other tools and engineers keep
+        for path in named.findall(page.read_text()):
+            assert (ROOT / path).exists(), f"{page.name} names {path}, which does not exist"

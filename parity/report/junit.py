@@ -58,7 +58,7 @@ def to_junit(result, title, seconds=0.0, properties=None):
     """The report as JUnit XML text."""
     structural = result.first is not None and result.first.quantity == "structure"
     seen = _exceedances(result.history)
-    classname = ".".join(title.split()[:2])  # 'parity.check': readers split a classname at its dots
+    classname = ".".join(title.split()[:2])  # 'parity.check' from 'parity check A B': readers split at dots
     suite = ET.Element("testsuite", name=title, timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
                        hostname=socket.gethostname() or "localhost", time=f"{seconds:.3f}")
     props = ET.SubElement(suite, "properties")
