@@ -14,7 +14,7 @@ Caffe itself copies blobs by layer name (net.cpp Net::CopyTrainedLayersFrom); so
 import numpy as np
 
 from ..dialects.caffe.proto_net import ENUMS
-from . import Checkpoint, CheckpointError, Entry, caffe_layout, reader
+from .base import Checkpoint, CheckpointError, Entry, caffe_layout, reader
 from .protowire import LEN, VARINT, WireError, fields, packed_or_single, packed_varints, text
 
 NET_LAYER, NET_LAYERS = 100, 2

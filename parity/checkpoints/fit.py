@@ -12,7 +12,7 @@ carry. The first tensor that does not fit is the error: expected shape, found sh
 
 import numpy as np
 
-from . import CheckpointError
+from .base import CheckpointError
 
 
 class Misfit(Exception):

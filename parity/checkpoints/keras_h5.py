@@ -17,7 +17,7 @@ import zipfile
 
 import numpy as np
 
-from . import Checkpoint, CheckpointError, Entry, keras_layout, reader
+from .base import Checkpoint, CheckpointError, Entry, keras_layout, reader
 
 STATE_NAMES = ("moving_mean", "moving_variance", "seed_generator_state", "iterations")
 

@@ -11,7 +11,7 @@ Unnamed layers take vl_simplenn_tidy's names, `layer%d`.
 
 import numpy as np
 
-from . import Checkpoint, CheckpointError, Entry, reader
+from .base import Checkpoint, CheckpointError, Entry, reader
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 ROLES = {"conv": ("kernel", "bias"), "convt": (None, "bias"), "bnorm": ("gamma", "beta", "state")}

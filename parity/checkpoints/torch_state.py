@@ -7,7 +7,7 @@ a payload never runs. Keys are the module paths (`fc1.weight`); layouts PyTorch'
 
 import numpy as np
 
-from . import Checkpoint, CheckpointError, Entry, reader, torch_layout
+from .base import Checkpoint, CheckpointError, Entry, reader, torch_layout
 
 STATE_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
 

@@ -1,7 +1,7 @@
 """A step of a parity trace as a checkpoint (`trace.h5@STEP`; the last complete step by default; a negative
 STEP counts from the end). Side A's tensors, or the trace's only side; keys and layouts as recorded."""
 
-from . import Checkpoint, CheckpointError, Entry
+from .base import Checkpoint, CheckpointError, Entry
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
