@@ -11,6 +11,8 @@ Field numbers from BVLC/caffe master 9b89154, src/caffe/proto/caffe.proto:
 Caffe itself copies blobs by layer name (net.cpp Net::CopyTrainedLayersFrom); so does parity.
 """
 
+import math
+
 import numpy as np
 
 from ..dialects.caffe.proto_net import ENUMS
@@ -117,7 +119,7 @@ def _blob(buf, span, at):
     if any(d < 0 for d in dims):
         raise WireError(f"a blob with a negative dimension {dims}", at)
     values = np.concatenate(doubles) if doubles else (np.concatenate(data) if data else np.zeros(0, np.float32))
-    count = int(np.prod(dims)) if dims else 0
+    count = math.prod(dims)  # a blob of no axes holds one value (blob.cpp Blob::Reshape: count_ starts at 1)
     if values.size != count:
         raise WireError(f"a blob of shape {dims} ({count} values) holds {values.size} values", at)
     return values.reshape(dims).copy(), legacy_shape

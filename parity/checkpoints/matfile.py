@@ -1,7 +1,7 @@
 """MatConvNet's `.mat`: the simplenn `net` struct that cnn_train saves (`save(modelPath(epoch), 'net', 'state',
 'stats')`, matconvnet/examples/cnn_train.m), its parameters in `net.layers{i}.weights`.
 
-MAT v5/v7 files are read by scipy.io.loadmat, v7.3 files (HDF5 inside) by h5py; neither runs code
+MAT v5/v7 files are decoded by mat5.py, v7.3 files (HDF5 inside) read by h5py; neither runs code
 (a MATLAB object or function handle in the file is data that parity ignores). MATLAB has no 1-D
 arrays and drops trailing singleton dimensions: biases come back as 1×K (made 1-D here), and a
 filter bank with one output as H×W×C (made H×W×C×1). Layouts are MatConvNet's: filters
@@ -37,10 +37,9 @@ def read(path):
         roles = ROLES.get(kind, ())
         for j, w in enumerate(weights):
             role = roles[j] if j < len(roles) else None
-            w = np.asarray(w)
-            if not np.issubdtype(w.dtype, np.number):
+            if not isinstance(w, np.ndarray) or not np.issubdtype(w.dtype, np.number):
                 raise CheckpointError(f"--weights: net.layers{{{index}}}.weights{{{j + 1}}} ({name}) is not a numeric "
-                                      f"array (found {w.dtype}).", path=path)
+                                      f"array (found {type(w).__name__}).", path=path)
             if role in ("bias", "gamma", "beta"):
                 w = w.reshape(-1)
             elif role == "kernel" and w.ndim < 4:
@@ -53,48 +52,35 @@ def read(path):
 
 
 def _v5_layers(path):
-    import scipy.io
+    from .mat5 import MatError, MatStruct, variables
 
+    with open(path, "rb") as f:
+        buf = f.read()
     try:
-        contents = scipy.io.loadmat(path, squeeze_me=False, struct_as_record=False, chars_as_strings=True)
-    except NotImplementedError:  # scipy's word for v7.3 with an odd header
-        return _v73_layers(path)
-    except Exception as err:  # scipy's readers raise ValueError, TypeError, OSError, zlib.error... on corrupt files
-        raise CheckpointError(f"--weights: cannot read the MAT-file: it is truncated or corrupt "
-                              f"({type(err).__name__}: {str(err)[:200]}).", path=path) from None
-    net = _net_variable({k: v for k, v in contents.items() if not k.startswith("__")}, path,
-                        lambda v: _struct(v) is not None and hasattr(_struct(v), "layers"))
-    net = _struct(net)
-    cells = np.asarray(net.layers)
-    if cells.dtype != object:
+        contents = variables(buf)
+    except MatError as err:
+        raise CheckpointError(f"--weights: cannot read the MAT-file: {err}.", path=path) from None
+    net = _net_variable(contents, path, lambda v: isinstance(v, MatStruct) and "layers" in v)
+    cells = net["layers"]
+    if not isinstance(cells, np.ndarray) or cells.dtype != object:
         raise CheckpointError("--weights: net.layers is not a cell array of layer structs (a DagNN net? parity reads "
                               "simplenn nets).", path=path)
     out = []
-    for raw in cells.ravel(order="F"):
-        layer = _struct(raw)
-        if layer is None:
-            raise CheckpointError("--weights: net.layers holds something that is not a layer struct.", path=path)
-        weights = getattr(layer, "weights", None)
-        if weights is None and hasattr(layer, "filters"):  # before beta-? : filters and biases fields
-            weights = [layer.filters, getattr(layer, "biases", np.zeros((0,)))]
-        weights = [] if weights is None else list(np.asarray(weights, dtype=object).ravel(order="F"))
-        out.append((_text(getattr(layer, "name", None)), _text(getattr(layer, "type", None)), weights))
+    for index, layer in enumerate(cells.ravel(order="F"), start=1):
+        if not isinstance(layer, MatStruct):
+            raise CheckpointError(f"--weights: net.layers{{{index}}} is not a layer struct.", path=path)
+        weights = layer.get("weights")
+        if weights is None and "filters" in layer:  # MatConvNet before beta-? : `filters` and `biases` fields
+            weights = [layer["filters"], layer.get("biases", np.zeros((0,)))]
+        if isinstance(weights, np.ndarray) and weights.dtype == object:
+            weights = list(weights.ravel(order="F"))
+        elif weights is None or (isinstance(weights, np.ndarray) and weights.size == 0):
+            weights = []
+        else:
+            raise CheckpointError(f"--weights: net.layers{{{index}}}.weights is not a cell array.", path=path)
+        name, kind = layer.get("name"), layer.get("type")
+        out.append((name if isinstance(name, str) else None, kind if isinstance(kind, str) else None, weights))
     return out
-
-
-def _struct(value):
-    """A 1×1 MATLAB struct as scipy's mat_struct, whether wrapped in a 1×1 object array or not."""
-    while isinstance(value, np.ndarray) and value.dtype == object and value.size == 1:
-        value = value.ravel()[0]
-    return value if hasattr(value, "_fieldnames") else None
-
-
-def _text(value):
-    if isinstance(value, str):
-        return value
-    if isinstance(value, np.ndarray) and value.dtype.kind == "U" and value.size == 1:
-        return str(value.ravel()[0])
-    return None
 
 
 def _net_variable(variables, path, is_net):
