@@ -82,7 +82,8 @@ def test_record_from_a_mat_file_reproduces_real_matconvnet(case, tmp_path, cli):
     for layer in desc.layers:  # every layer, in order, as cnn_train saves net.layers
         weights = [ref[f"w/0/{layer.name}/{j}"] for j in range(1, len(layer.params) + 1)]
         layers.append((layer.name, "conv" if layer.name in names else layer.kind, weights))
-    path = (mat73 if case == "groups" else mat_v5)(tmp_path / "net-epoch-0.mat", layers)
+    writers = {"groups": mat73, "basic": lambda p, net: mat_v5(p, net, compress=False)}  # v7.3, v5; others v7
+    path = writers.get(case, mat_v5)(tmp_path / "net-epoch-0.mat", layers)
     data = tmp_path / "samples.npz"
     np.savez(data, x=ref["x"][..., None], y=ref["y"].astype(np.int64))  # H×W per sample: a 28×28×1 image
     rows = _record(cli, folder / f"{case}_init.m", path, data, tmp_path / "t.h5")
