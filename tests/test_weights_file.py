@@ -100,3 +100,42 @@ def test_a_checkpoint_that_fits_neither_side_is_exit_2_naming_the_parameter(cli,
     assert str(path) in err and "fits no side" in err
     assert "conv1/0 (kernel of layer 'conv1') expects shape 4x1x3x3 (out,in,h,w); the file's conv1/0 has shape " \
            "4x1x5x5" in err
+
+
+def test_a_torch_state_dict_saved_by_torch_starts_both_sides(cli, tmp_path):
+    """nn.Linear weights are (out, in) as Caffe's InnerProduct: the file fits the Caffe side (B) by name and
+    is converted to Keras's (in, out); the recorded step 0 of both sides is the file, bit for bit."""
+    from collections import OrderedDict
+
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(OrderedDict([
+        ("hidden1", torch.nn.Linear(784, 16)), ("a1", torch.nn.ReLU()), ("hidden2", torch.nn.Linear(16, 16)),
+        ("a2", torch.nn.ReLU()), ("hidden3", torch.nn.Linear(16, 16)), ("a3", torch.nn.ReLU()),
+        ("out", torch.nn.Linear(16, 10))]))
+    torch.save(net.state_dict(), tmp_path / "mlp3.pt")
+    trace = tmp_path / "check.h5"
+    code, report, _ = _check(cli, tmp_path, TRAINED / "mlp3_relu.py", TRAINED / "mlp3_relu.prototxt",
+                             "--weights", tmp_path / "mlp3.pt", "--steps", 2, "--optimizer", "sgd", "--trace", trace)
+    assert code == 0, report["first_divergence"]
+    assert any("fits side B" in note for note in report["notes"])
+    state = net.state_dict()
+    with open_trace(trace) as t:
+        for label in "AB":
+            side = t.side(label)
+            _, weights, _, _ = side.read(0)
+            for tensor in side.tensors:
+                theirs = state[f"{tensor.layer}.{'weight' if tensor.role == 'kernel' else 'bias'}"].numpy()
+                ours = weights[tensor.key]
+                np.testing.assert_array_equal(ours.T if tensor.layout == "in,out" else ours, theirs)
+
+
+def test_a_trace_step_starts_a_check(cli, tmp_path):
+    out = tmp_path / "t.h5"
+    code, _, err = cli("record", TRAINED / "mlp3_relu.py", "--steps", 2, "--samples", 16, "--out", out)
+    assert code == 0, err
+    code, report, _ = _check(cli, tmp_path, TRAINED / "mlp3_relu.py", TRAINED / "mlp3_relu.prototxt",
+                             "--weights", f"{out}@1", "--steps", 0)
+    assert code == 0, report["first_divergence"]
+    assert any("weights from step 1 of side A" in note for note in report["notes"])
