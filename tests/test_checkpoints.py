@@ -18,7 +18,7 @@ from checkpoint_writers import caffemodel, caffemodel_from_trajectory, mat73, ma
 from parity import dialects
 from parity.checkpoints import CheckpointError, read
 from parity.checkpoints.fit import Misfit, choose, fit
-from parity.weights import Tensor
+from parity.description import Tensor
 
 ROOT = Path(__file__).resolve().parents[1]
 CAFFE_REF = ROOT / "tests" / "data" / "caffe-reference"
@@ -27,8 +27,10 @@ CANARY = "PARITY_PICKLE_CANARY"
 
 
 def _tensors(spec):
+    from parity.engines.factory import make_engine
+
     side = dialects.load(str(spec))
-    return side, side.make_engine("A", "float32", None, None, 0.01)
+    return side, make_engine(side, "A", "float32")
 
 
 class _Payload:
@@ -164,9 +166,9 @@ def test_bad_mat_files(tmp_path):
 # --- Keras -----------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def keras_model():
-    from parity.engines.tf_import import quiet_import
+    from parity import lazy
 
-    quiet_import()
+    lazy.tensorflow()  # TensorFlow imported quietly, before Keras
     import keras
 
     keras.utils.set_random_seed(3)

@@ -56,9 +56,6 @@ def read(path):
 
 
 def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise CheckpointError("--weights: reading a PyTorch state_dict needs PyTorch, an optional dependency: "
-                              "pip install 'parity[torch]'.") from None
-    return torch
+    from .. import lazy
+
+    return lazy.torch(needed_by="--weights with a PyTorch state_dict")
