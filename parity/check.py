@@ -93,7 +93,11 @@ def validate_options(opts):
     """Options out of range are usage errors, said before anything is loaded; --weights is parsed here."""
     if opts.steps < 0:
         raise UsageError(f"--steps must be 0 or more; received {opts.steps}.")
-    opts.weights = parse_weights_mode(opts.weights)
+    from .checkpoints import looks_like_checkpoint
+    from .checkpoints.start import is_checkpoint
+
+    if not (is_checkpoint(opts.weights) and looks_like_checkpoint(opts.weights)):
+        opts.weights = parse_weights_mode(opts.weights)  # a mode, or neither a mode nor a file: its usage error
     validate_tolerance(opts.rtol, opts.atol)
     if not opts.lr > 0:
         raise UsageError(f"--lr must be positive; received {opts.lr}.")

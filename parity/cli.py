@@ -119,7 +119,8 @@ RUN_OPTIONS = _options(  # how a side trains: `check` and `record` mean the same
     click.option("--samples", type=int, default=None, help="Use the first N samples (full batch)."),
     click.option("--steps", type=int, default=10, show_default=True, help="Training steps after the initial state."),
     click.option("--weights", default="seed:0", show_default=True,
-                 help="zeros | seed[:N] | a | b (a and b: that side's own initialisation)."),
+                 help="zeros | seed[:N] | a | b (a and b: that side's own initialisation) | FILE: a checkpoint "
+                      "(.caffemodel, .mat, .weights.h5, .keras, .h5, .pt/.pth, trace.h5[@STEP])."),
     click.option("--optimizer", type=click.Choice(["spec", "sgd"]), default="spec", show_default=True),
     click.option("--lr", type=float, default=0.01, show_default=True,
                  help="Learning rate for --optimizer sgd, and for an adapter's step."),

@@ -2,11 +2,12 @@
 together. `check` runs a pair through it (and again in float64 to measure noise), the ablation reruns
 a pair with one difference aligned, `record` steps one side alone."""
 
+from .checkpoints.start import starting_point
 from .compare import Row, noise_of, pair_precision, rel_error, step_pairs, tolerance_for
 from .diagnose.spec_diff import differences
 from .engines.factory import make_engine
 from .steploop import Budget, Comparison, Result, StepView, matched, run, update_rates
-from .weights import match, set_start, starting_weights
+from .weights import match, set_start
 
 NOISE_CEILING = 1e-2
 PHASES = ("training both sides", "float64 rerun: each side again in float64 to measure float32 noise")  # per pass
@@ -76,7 +77,8 @@ class PairRun:
         matches = matched(sides[0].description, sides[1].description, eng[0].tensors, eng[1].tensors, result)
         if matches is None:
             return result
-        start = starting_weights(opts.weights, matches, eng[0].get_weights(), eng[1].get_weights())
+        start, notes = starting_point(opts.weights, matches, eng, [s.path for s in sides])
+        result.notes.extend(notes)  # which side a checkpoint file fitted
         twins = [self._engine(s, label, "float64") if noise and e.dtype == "float32" else None
                  for s, label, e in zip(sides, "AB", eng)]
         set_start(eng[0], matches, start, "a")
@@ -92,7 +94,8 @@ class PairRun:
             matches, "terms" if eng[0].separates_terms and eng[1].separates_terms else "full",
             all(s.description.penalties() for s in sides), tolerance, sides, [inp.x for inp in self.inputs], y,
             self.spec_differences,
-            input_row=Row(0, "activation", -1, "input", "input", None, rel_error(*stored), tolerance.rtol))
+            input_row=Row(0, "activation", -1, "input", "input", None, rel_error(*stored), tolerance.rtol),
+            stored_inputs=stored)
         source = EngineSource(eng, comparison.inputs, y, opts.steps + 1, twins, twin_matches, comparison)
         sink = None
         if self.on_step is not None:
@@ -111,6 +114,7 @@ def start_alone(side, opts, device, label="A"):
     `zeros` depend on (seed, index, role, canonical shape) alone; `a` and `b` are its own initialisation)."""
     engine = new_engine(side, label, opts.dtype, device, opts)
     matches, _ = match(engine.tensors, engine.tensors)
-    own = engine.get_weights()
-    set_start(engine, matches, starting_weights(opts.weights, matches, own, own), "a")
+    start, notes = starting_point(opts.weights, matches, [engine], [side.path])
+    side.notes = list(side.notes) + notes  # which file the weights came from, in the trace's side notes
+    set_start(engine, matches, start, "a")
     return engine

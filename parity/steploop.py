@@ -39,6 +39,7 @@ class Result:
     losses: list = field(default_factory=list)  # per step: (loss A, loss B), data terms where both separate them
     ablation: object = None  # diagnose.ablation.Ablation, with --ablate
     stopped: str | None = None  # why the loop ended before the last step (NaN or Inf), when it did
+    isolation: list | None = None  # at a first divergence in activations: diagnose.isolation.isolate
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Comparison:
     y: object
     spec_differences: list
     input_row: Row | None = None  # step 0: the inputs the sides see, compared first
+    stored_inputs: list | None = None  # per side, its input in the stored (Keras) layout: for isolation
 
     @property
     def loss_term(self):
@@ -140,6 +142,10 @@ def run(source, result, comparison=None, rates=shared_rates, sink=None, budget=N
                 ctx = Context(view.step, first, rows, c.sides, source.engines, view.evaluations, view.weights,
                               c.matches, c.inputs, c.y, c.mode, prev, list(taken), c.spec_differences)
                 result.causes = diagnose(ctx)  # without engines (traces): no rerun probes
+                if first.quantity == "activation" and source.engines and c.stored_inputs is not None:
+                    from .diagnose.isolation import isolate
+
+                    result.isolation = isolate(source.engines, c.stored_inputs, view.evaluations)
         if _stop(comparison, view, rows):
             result.stopped = f"NaN or Inf at step {view.step}"
             break  # nothing after a NaN is worth comparing

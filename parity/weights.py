@@ -195,7 +195,8 @@ def parse_weights_mode(text):
             return "seed:0"
         if arg.isdigit():
             return f"seed:{int(arg)}"
-    raise UsageError(f"--weights: expected zeros, seed[:N] (N a non-negative integer), a or b; received {text!r}.")
+    raise UsageError(f"--weights: expected zeros, seed[:N] (N a non-negative integer), a, b or a checkpoint file "
+                     f"(.caffemodel, .mat, .weights.h5, .keras, .h5, .pt, .pth, trace.h5@STEP); received {text!r}.")
 
 
 def set_start(engine, matches, start, which):

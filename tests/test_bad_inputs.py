@@ -101,6 +101,19 @@ def test_the_pickle_canary_would_fire_if_unpickled(monkeypatch):
     assert os.environ.get("PARITY_PICKLE_CANARY") == "unpickled"
 
 
+def test_the_pickled_checkpoints_would_fire_the_canary_if_unpickled(monkeypatch):
+    """pickled.pt and pickled.caffemodel really hold a payload: an unsafe load of either sets the canary."""
+    import pickle
+
+    import torch
+
+    for load in (lambda: torch.load(HERE / "pickled.pt", weights_only=False),
+                 lambda: pickle.loads((HERE / "pickled.caffemodel").read_bytes())):
+        monkeypatch.delenv("PARITY_PICKLE_CANARY", raising=False)
+        load()
+        assert os.environ.get("PARITY_PICKLE_CANARY") == "unpickled"
+
+
 def test_timeout_stops_a_healthy_run_with_exit_2():
     adapter = HERE / "adapter_ok.py"
     code, out, err = _run(["check", str(adapter), str(adapter), "--steps", "5", "--timeout", "1e-9"])

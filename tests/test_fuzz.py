@@ -129,3 +129,77 @@ def test_the_seeds_themselves_read_cleanly():
         _read_prototxt(text)
     for text in _seeds("m"):
         assert run_module(parse_m(text, "f.m")) is not None
+
+
+# --- the binary checkpoint readers (parity/checkpoints/) ---------------------------------------------------
+@functools.cache
+def _checkpoint_seeds(tmp):
+    """A .caffemodel of each encoding and a v5/v7 .mat of the reference MatConvNet net, as bytes."""
+    import numpy as np
+    from checkpoint_writers import caffemodel, mat_v5
+
+    rng = np.random.default_rng(0)
+    layers = {"conv1": ("Convolution", [rng.normal(size=(2, 1, 3, 3)), rng.normal(size=2)]),
+              "ip1": ("InnerProduct", [rng.normal(size=(3, 8)), rng.normal(size=3)])}
+    out = {"caffemodel": [], "mat": []}
+    for i, options in enumerate([{}, {"packed": False}, {"legacy": True, "v1": True}, {"double": True}]):
+        out["caffemodel"].append(caffemodel(Path(tmp) / f"s{i}.caffemodel", layers, **options).read_bytes())
+    net = [("conv1", "conv", [rng.normal(size=(3, 3, 1, 2)), rng.normal(size=2)]), ("relu", "relu", []),
+           ("fc", "conv", [rng.normal(size=(2, 2, 2, 3)), rng.normal(size=3)])]
+    for i, compress in enumerate((False, True)):
+        out["mat"].append(mat_v5(Path(tmp) / f"s{i}.mat", net, compress=compress).read_bytes())
+    return out
+
+
+def _mutate_bytes(data, edits):
+    for kind, at, value in edits:
+        i = int(at * len(data))
+        if kind == "flip" and data:
+            i = min(i, len(data) - 1)
+            data = data[:i] + bytes([data[i] ^ (value or 1)]) + data[i + 1:]
+        elif kind == "cut":
+            data = data[:i]
+        elif kind == "insert":
+            data = data[:i] + bytes([value]) * (1 + value % 7) + data[i:]
+        else:
+            data = data[:i] + data[i + 1 + value % 16:]
+    return data
+
+
+def _read_checkpoint(data, suffix, tmp_path):
+    from parity.checkpoints import CheckpointError, read
+
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(data)
+    start = time.perf_counter()
+    try:
+        read(str(path))
+    except CheckpointError as err:
+        assert str(err).startswith(f"{path}: --weights: "), str(err)
+    assert time.perf_counter() - start < LIMIT_S
+
+
+BYTE_EDITS = st.lists(st.tuples(st.sampled_from(["flip", "cut", "insert", "delete"]), st.floats(0, 1),
+                                st.integers(0, 255)), min_size=1, max_size=6)
+
+
+@FUZZ
+@given(st.data(), BYTE_EDITS)
+def test_caffemodel_reader_on_mutated_files(tmp_path_factory, data, edits):
+    tmp = tmp_path_factory.getbasetemp()
+    seed = data.draw(st.sampled_from(_checkpoint_seeds(str(tmp))["caffemodel"]))
+    _read_checkpoint(_mutate_bytes(seed, edits), ".caffemodel", tmp)
+
+
+@FUZZ
+@given(st.binary(max_size=400))
+def test_caffemodel_reader_on_arbitrary_bytes(tmp_path_factory, data):
+    _read_checkpoint(data, ".caffemodel", tmp_path_factory.getbasetemp())
+
+
+@FUZZ
+@given(st.data(), BYTE_EDITS)
+def test_mat_reader_on_mutated_files(tmp_path_factory, data, edits):
+    tmp = tmp_path_factory.getbasetemp()
+    seed = data.draw(st.sampled_from(_checkpoint_seeds(str(tmp))["mat"]))
+    _read_checkpoint(_mutate_bytes(seed, edits), ".mat", tmp)

@@ -1,4 +1,4 @@
-"""A fuzzing campaign for parity's two hand-written readers (`make fuzz`).
+"""A fuzzing campaign for parity's hand-written readers (`make fuzz`).
 
     python tools/fuzz.py [--count 100000] [--jobs N] [--seed S] [--limit 1.0] [--crashes DIR]
 
@@ -7,14 +7,18 @@ Feeds generated inputs to
 * the prototxt reader: `prototxt.parse` then `schema.validate` (as NetParameter or
   SolverParameter, the way the Caffe loader decides), and
 * the `.m` reader: `mlang.parse` then `meval.run_module` (the init function evaluated),
+* the checkpoint readers of `--weights FILE` (parity/checkpoints/): `.caffemodel` (the protobuf
+  wire decoder) and `.mat` (the MAT v5/v7 decoder),
 
-half each. Inputs are random token soup, random characters, and valid files (the Caffe
+a quarter each. Text inputs are random token soup, random characters, and valid files (the Caffe
 reference nets and solvers, the MatConvNet init files of tests/ and configs/) mutated one to
 six times: spans deleted, duplicated, replaced by syntax snippets, lines swapped, the file
-cut short, a construct repeated deep. A reader may return a value or raise SpecError;
-anything else is a crash, and an input that runs past --limit seconds is a hang (stopped by
-SIGALRM). Crashing and hanging inputs are written to --crashes. Prints the count, crashes,
-hangs, the slowest input and the total time; exits 1 when there was any crash or hang.
+cut short, a construct repeated deep. Binary inputs are seed files (tests/checkpoint_writers.py)
+with bytes flipped, cut, inserted or deleted, or random bytes. A text reader may return a value
+or raise SpecError, a checkpoint reader CheckpointError; anything else is a crash, and an input
+that runs past --limit seconds is a hang (stopped by SIGALRM). Crashing and hanging inputs are
+written to --crashes. Prints the count, crashes, hangs, the slowest input and the total time;
+exits 1 when there was any crash or hang.
 """
 
 import argparse
@@ -29,7 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-READERS = ("prototxt", "m")
+READERS = ("prototxt", "m", "caffemodel", "mat")
+BINARY = ("caffemodel", "mat")
 
 PROTO_TOKENS = ["layer", "layers", "name", "type", "top", "bottom", "param", "lr_mult", "decay_mult",
                 "convolution_param", "inner_product_param", "pooling_param", "num_output", "kernel_size",
@@ -92,8 +97,46 @@ def mutate(text, rng, snippets):
     return text
 
 
+def binary_seeds():
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import numpy as np
+    from checkpoint_writers import caffemodel, mat_v5
+
+    rng = np.random.default_rng(0)
+    layers = {"conv1": ("Convolution", [rng.normal(size=(2, 1, 3, 3)), rng.normal(size=2)]),
+              "ip1": ("InnerProduct", [rng.normal(size=(3, 8)), rng.normal(size=3)])}
+    net = [("conv1", "conv", [rng.normal(size=(3, 3, 1, 2)), rng.normal(size=2)]), ("relu", "relu", []),
+           ("fc", "conv", [rng.normal(size=(2, 2, 2, 3)), rng.normal(size=3)])]
+    with tempfile.TemporaryDirectory() as tmp:
+        return {"caffemodel": [caffemodel(Path(tmp) / f"{i}.caffemodel", layers, **o).read_bytes()
+                               for i, o in enumerate([{}, {"packed": False}, {"legacy": True, "v1": True}])],
+                "mat": [mat_v5(Path(tmp) / f"{i}.mat", net, compress=c).read_bytes() for i, c in enumerate((0, 1))]}
+
+
+def mutate_bytes(data, rng):
+    for _ in range(rng.choice((1, 1, 2, 3, 6))):
+        i = rng.randint(0, len(data))
+        kind = rng.randrange(4)
+        if kind == 0 and data:
+            i = min(i, len(data) - 1)
+            data = data[:i] + bytes([data[i] ^ rng.randrange(1, 256)]) + data[i + 1:]
+        elif kind == 1:
+            data = data[:i]
+        elif kind == 2:
+            data = data[:i] + bytes([rng.randrange(256)]) * rng.choice((1, 4, 10)) + data[i:]
+        else:
+            data = data[:i] + data[i + rng.randint(1, 16):]
+    return data
+
+
 def generate(reader, rng, corpus):
     mode = rng.random()
+    if reader in BINARY:
+        if mode < 0.8:
+            return mutate_bytes(rng.choice(corpus[reader]), rng)
+        return bytes(rng.randrange(256) for _ in range(rng.randint(0, 300)))
     if mode < 0.6 and corpus[reader]:
         return mutate(rng.choice(corpus[reader]), rng, SNIPPETS[reader])
     if mode < 0.85:
@@ -118,7 +161,22 @@ def _readers():
     def read_m(text):
         return run_module(parse_m(text, "fuzz.m"))
 
-    return {"prototxt": read_prototxt, "m": read_m}
+    def read_checkpoint(suffix):
+        import tempfile
+
+        from parity.checkpoints import read
+
+        folder = tempfile.mkdtemp(prefix="parity-fuzz-")
+
+        def run(data):
+            path = Path(folder) / f"fuzz{suffix}"
+            path.write_bytes(data)
+            return read(str(path))
+
+        return run
+
+    return {"prototxt": read_prototxt, "m": read_m, "caffemodel": read_checkpoint(".caffemodel"),
+            "mat": read_checkpoint(".mat")}
 
 
 class Hang(BaseException):
@@ -132,21 +190,22 @@ def _alarm(signum, frame):
 def work(args):
     """Run `count` inputs from `seed`; returns the worker's tally."""
     count, seed, limit, crash_dir = args
+    from parity.checkpoints import CheckpointError
     from parity.errors import SpecError
 
-    readers, corpus, rng = _readers(), seeds(), random.Random(seed)
+    readers, corpus, rng = _readers(), {**seeds(), **binary_seeds()}, random.Random(seed)
     signal.signal(signal.SIGALRM, _alarm)
     tally = {"count": 0, "by_reader": dict.fromkeys(READERS, 0), "spec_errors": 0, "crashes": [], "hangs": [],
              "slowest": (0.0, None, "")}
     for k in range(count):
-        reader = READERS[k % 2]
+        reader = READERS[k % len(READERS)]
         text = generate(reader, rng, corpus)
         start = time.perf_counter()
         outcome = None
         signal.setitimer(signal.ITIMER_REAL, limit)
         try:
             readers[reader](text)
-        except SpecError:
+        except (SpecError, CheckpointError):
             outcome = "spec-error"
         except Hang:
             outcome = "hang"
@@ -167,7 +226,10 @@ def work(args):
             name = f"{bucket}-{seed}-{k}.{reader}"
             if crash_dir:
                 Path(crash_dir).mkdir(parents=True, exist_ok=True)
-                (Path(crash_dir) / name).write_text(text, encoding="utf-8", errors="surrogatepass")
+                if isinstance(text, bytes):
+                    (Path(crash_dir) / name).write_bytes(text)
+                else:
+                    (Path(crash_dir) / name).write_text(text, encoding="utf-8", errors="surrogatepass")
             tally[bucket].append((name, outcome[:300]))
     return tally
 
@@ -196,7 +258,7 @@ def main(argv=None):
     hangs = [h for t in tallies for h in t["hangs"]]
     slowest = max((t["slowest"] for t in tallies), key=lambda s: s[0])
     print(f"inputs: {count:,} ({', '.join(f'{r}: {n:,}' for r, n in by_reader.items())}), "
-          f"{sum(t['spec_errors'] for t in tallies):,} of them a SpecError")
+          f"{sum(t['spec_errors'] for t in tallies):,} of them a SpecError or CheckpointError")
     print(f"crashes: {len(crashes)}")
     for name, what in crashes[:20]:
         print(f"  {name}: {what}")

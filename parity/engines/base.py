@@ -50,6 +50,15 @@ class Engine:
         """The learning rate this side's next update uses by its own spec, or None when it cannot say."""
         return None
 
+    def run_stage(self, index, x):
+        """Stage `index` alone (the layers from the one after the previous stage's end through this
+        stage's end, as `activations` names them) run on `x` at the current weights, without touching
+        any statistics; `x` and the result are in the layout `activations` shows (Keras's: N×H×W×C maps,
+        flattened maps in h,w,c order; the network input in that layout for stage 0). Returns None where
+        the side cannot run a stage on its own (an adapter, a stage fed by more than one earlier blob).
+        Isolation feeds each of one side's stages the other side's input with it."""
+        return None
+
     def loss_at(self, weights, x, y):
         """Full objective at `weights`, leaving the side's weights as they were (finite differences)."""
         saved = self.get_weights()

@@ -152,6 +152,62 @@ class GraphEngine(Engine):
     def get_weights(self):
         return {t.key: self.vars[t.key].numpy() for t in self.tensors}
 
+    def run_stage(self, index, x):
+        """See Engine.run_stage: the stage's layers, eagerly, on `x` converted to this side's layout."""
+        stages = _stages(self.desc.layers, self.stage_names)
+        if not 0 <= index < len(stages):
+            return None
+        layers = stages[index]
+        first = layers[0]
+        if len(first.inputs) != 1:
+            return None
+        native = self._native_shapes()
+        shape, flat = native.get(first.inputs[0], (None, None))
+        if shape is None:
+            return None
+        tf = self.tf
+        value = np.asarray(x, dtype=self.dtype)
+        if self.desc.input.layout == "chw":  # Keras's layout -> this side's N,C,H,W (or its C,H,W flatten)
+            if len(shape) == 3:
+                value = value.reshape((-1, shape[1], shape[2], shape[0])).transpose(0, 3, 1, 2)
+            elif flat is not None:
+                c, h, w = flat
+                value = value.reshape(-1, h, w, c).transpose(0, 3, 1, 2).reshape(-1, c * h * w)
+        value = value.reshape((-1, *shape))
+        blobs = {first.inputs[0]: tf.constant(value)}
+        flat_from = {first.inputs[0]: flat} if flat is not None else {}
+        for layer in layers:
+            if any(b not in blobs for b in layer.inputs):
+                return None  # fed by a blob of an earlier stage (a skip connection): not one stage alone
+            params = [self.vars[k] for k in self.layer_params[layer.name]]
+            ins = [blobs[b] for b in layer.inputs]
+            outs = self.ops[layer.kind](layer, ins, params, [])
+            for top, out in zip(layer.outputs, outs):
+                blobs[top] = out
+                if layer.kind == "flatten" and ins[0].shape.rank == 4:
+                    flat_from[top] = tuple(ins[0].shape[1:])
+                elif layer.kind in ELEMENTWISE and layer.inputs[0] in flat_from:
+                    flat_from[top] = flat_from[layer.inputs[0]]
+        end = layers[-1].outputs[0]
+        out = self._canonical(blobs[end], flat_from.get(end))
+        if index == len(stages) - 1 and self.final_softmax:
+            out = tf.nn.softmax(out, axis=-1)
+        return out.numpy()
+
+    def _native_shapes(self):
+        """{blob: (per-sample shape, the (C, H, W) map it flattens or None)} from one forward pass on zeros."""
+        if getattr(self, "_shapes", None) is None:
+            x = np.zeros((1, *self.desc.input_shape), self.dtype)
+            blobs = self.blobs(x, np.zeros(1, np.int64))
+            flat_from = {}
+            for layer in self.desc.layers:
+                if layer.kind == "flatten" and blobs[layer.inputs[0]].ndim == 4:
+                    flat_from[layer.outputs[0]] = blobs[layer.inputs[0]].shape[1:]
+                elif layer.kind in ELEMENTWISE and layer.inputs and layer.inputs[0] in flat_from:
+                    flat_from[layer.outputs[0]] = flat_from[layer.inputs[0]]
+            self._shapes = {b: (v.shape[1:], flat_from.get(b)) for b, v in blobs.items()}
+        return self._shapes
+
     def set_weights(self, weights):
         for key, value in weights.items():
             self.vars[key].assign(np.asarray(value, dtype=self.dtype).reshape(self.vars[key].shape))
@@ -163,6 +219,18 @@ class GraphEngine(Engine):
     def set_state(self, values):
         for key, value in values.items():
             self.vars[key].assign(np.asarray(value, dtype=self.dtype).reshape(self.vars[key].shape))
+
+
+def _stages(layers, ends):
+    """The body's layers cut after each stage end: [[layers of stage 0], [stage 1], ...]."""
+    body = [layer for layer in layers if layer.kind != "input" and not layer.kind.endswith("_loss")]
+    stages, current = [], []
+    for layer in body:
+        current.append(layer)
+        if len(stages) < len(ends) and layer.name == ends[len(stages)]:
+            stages.append(current)
+            current = []
+    return stages
 
 
 def _stage_ends(layers):

@@ -102,6 +102,34 @@ class KerasEngine(Engine):
             values[-1] = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
         return list(zip(self.stage_names, values))
 
+    def run_stage(self, index, x):
+        """See Engine.run_stage: the stage's Keras layers called one after another (training=True, as the
+        step runs them, dropout off); None where a layer of the stage is not fed by the one before it."""
+        layers = leaf_layers(self.model)
+        ends = [i for i, layer in enumerate(layers) if layer.name in self.stage_names]
+        if not 0 <= index < len(ends):
+            return None
+        start = ends[index - 1] + 1 if index else 0
+        chain = layers[start:ends[index] + 1]
+        try:
+            for before, after in zip(chain, chain[1:]):
+                if after.input is not before.output:
+                    return None
+        except (AttributeError, ValueError):
+            return None  # a layer never called symbolically: its wiring is unknown
+        tf = self.tf
+        value = tf.constant(np.asarray(x, dtype=self.dtype))
+        if index == 0:
+            value = tf.reshape(value, (-1, *self.model.input_shape[1:]))
+        with self._on_device():
+            for layer in chain:
+                value = layer(value, training=True)
+        out = value.numpy()
+        if index == len(ends) - 1 and self.final_softmax:
+            z = out - out.max(axis=-1, keepdims=True)
+            out = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+        return out
+
     def evaluate_loss(self, x, y):
         with self._on_device():
             data, reg, *_ = self._evaluate(self.tf.constant(x, self.dtype), self.tf.constant(self.targets(y)))

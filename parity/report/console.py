@@ -39,7 +39,7 @@ def render_check(console, result, options):
         console.print(Text(f"DIVERGED at step {f.step}: {what}, {where}"
                            f"{' (' + f.param + ')' if f.param else ''}, rel_error {_fmt(f.rel_error)}",
                            style="bold red"))
-        _render_rows(console, result.rows_at_first, f.step)
+        _render_rows(console, result.rows_at_first, f.step, getattr(result, "isolation", None))
     render_sparklines(console, result)
     for cause in result.causes:
         console.print()
@@ -55,15 +55,20 @@ def render_check(console, result, options):
         console.print(f"[dim]note: {escape(note)}[/]")
 
 
-def _render_rows(console, rows, step):
+def _render_rows(console, rows, step, isolation=None):
+    """With `isolation`, an activation row also shows what side B's stage introduces when fed A's input."""
     table = Table(title=f"tensors at step {step}", title_justify="left")
-    for col in ("quantity", "layer A", "layer B", "param", "rel_error", "tolerance", ""):
-        table.add_column(col, justify="right" if col in ("rel_error", "tolerance") else "left")
+    extra = ("introduced",) if isolation else ()
+    for col in ("quantity", "layer A", "layer B", "param", "rel_error", *extra, "tolerance", ""):
+        table.add_column(col, justify="right" if col in ("rel_error", "introduced", "tolerance") else "left")
+    introduced = {(e["layer_a"], e["layer_b"]): e["introduced"] for e in isolation or []}
     for r in rows:
         mark = Text("diverged", style="red") if r.diverged else Text("ok", style="green")
         quantity = r.quantity + (f" ({r.term})" if r.term else "")
+        stage = (r.layer_a, r.layer_b) if r.quantity == "activation" else None
+        cells = [_fmt(introduced[stage])] if stage in introduced else [""]
         table.add_row(quantity, r.layer_a or "", r.layer_b or "", r.param or "", _fmt(r.rel_error),
-                      _fmt(r.tolerance), mark)
+                      *(cells if isolation else []), _fmt(r.tolerance), mark)
     console.print(table)
 
 

@@ -19,7 +19,7 @@ def first_divergence(row):
 
 
 def to_dict(result):
-    return {
+    out = {
         "status": result.status,
         "steps_run": result.steps_run,
         "first_divergence": first_divergence(result.first),
@@ -31,6 +31,10 @@ def to_dict(result):
         "notes": result.notes,
         "ablation": result.ablation.as_dict() if result.ablation is not None else None,
     }
+    if getattr(result, "isolation", None):  # the contract's `isolation`: at a first divergence in activations
+        out["isolation"] = [{k: _num(v) if isinstance(v, float) else v for k, v in entry.items()}
+                            for entry in result.isolation]
+    return out
 
 
 def _jsonable(value):
