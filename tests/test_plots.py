@@ -70,6 +70,19 @@ def test_diff_draws_the_same_pictures(cli, story1, tmp_path):
     assert "l2-convention" in (tmp_path / "d.html").read_text()
 
 
+def test_diff_writes_the_junit_report_and_annotations_too(cli, story1, tmp_path):
+    from test_ci_reports import validate_junit
+
+    _, _, out = story1
+    trace = out / "s1.h5"
+    code, stdout, err = cli("diff", trace, trace, "--junit", tmp_path / "d.xml", "--github")
+    assert code == 1, err
+    root = validate_junit((tmp_path / "d.xml").read_text())
+    assert {case.get("classname") for case in root.iter("testcase")} == {"parity.diff"}
+    assert any(f.get("type") == "l2-convention" for f in root.iter("failure"))
+    assert f"::error file={trace},title=parity%3A diverged at step" in stdout
+
+
 def test_plot_write_error_exits_2(cli, story1, tmp_path):
     _, _, out = story1
     trace = out / "s1.h5"

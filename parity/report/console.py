@@ -7,13 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-
-def _fmt(value):
-    if value is None:
-        return "—"
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN/Inf"
-    return f"{value:.3g}"
+from .numbers import error_text
 
 
 def render_check(console, result, options):
@@ -37,7 +31,7 @@ def render_check(console, result, options):
         where = " / ".join(n for n in (f.layer_a, f.layer_b) if n) or "objective"
         what = f"{f.quantity}{' ' + f.term if f.term else ''}"
         console.print(Text(f"DIVERGED at step {f.step}: {what}, {where}"
-                           f"{' (' + f.param + ')' if f.param else ''}, rel_error {_fmt(f.rel_error)}",
+                           f"{' (' + f.param + ')' if f.param else ''}, rel_error {error_text(f.rel_error)}",
                            style="bold red"))
         _render_rows(console, result.rows_at_first, f.step, getattr(result, "isolation", None))
     render_sparklines(console, result)
@@ -66,9 +60,9 @@ def _render_rows(console, rows, step, isolation=None):
         mark = Text("diverged", style="red") if r.diverged else Text("ok", style="green")
         quantity = r.quantity + (f" ({r.term})" if r.term else "")
         stage = (r.layer_a, r.layer_b) if r.quantity == "activation" else None
-        cells = [_fmt(introduced[stage])] if stage in introduced else [""]
-        table.add_row(quantity, r.layer_a or "", r.layer_b or "", r.param or "", _fmt(r.rel_error),
-                      *(cells if isolation else []), _fmt(r.tolerance), mark)
+        cells = [error_text(introduced[stage])] if stage in introduced else [""]
+        table.add_row(quantity, r.layer_a or "", r.layer_b or "", r.param or "", error_text(r.rel_error),
+                      *(cells if isolation else []), error_text(r.tolerance), mark)
     console.print(table)
 
 
@@ -168,7 +162,7 @@ def render_sparklines(console, result):
             line.append(SPARK[min(len(SPARK) - 1, max(0, round(level)))], style="red" if over else "green")
         finite = [v for v in worst if not math.isnan(v)]
         first_over = next((i for i, x in enumerate(exceeded) if x), None)
-        line.append(f"  max {_fmt(max(finite)) if finite else '—'}", style="dim")
+        line.append(f"  max {error_text(max(finite)) if finite else '—'}", style="dim")
         if first_over is not None:
             line.append(f"  above tolerance from step {first_over}", style="red")
         console.print(line)
@@ -181,7 +175,7 @@ def render_ablation(console, ab):
         table.add_column(col, justify="right" if col in ("steps of parity", "rel_error", "s") else "left")
     for t in [ab.baseline] + ab.ranked:
         steps = "all" if t.steps > ab.steps else str(t.steps)
-        table.add_row(escape(t.label), steps, escape(t.first), _fmt(t.rel_error), f"{t.seconds:.1f}")
+        table.add_row(escape(t.label), steps, escape(t.first), error_text(t.rel_error), f"{t.seconds:.1f}")
     console.print(table)
     if ab.restored:
         console.print(Text(f"after aligning {', '.join(ab.restoring)}, parity holds for {ab.steps} steps",

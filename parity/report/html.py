@@ -7,6 +7,7 @@ import html
 import math
 
 from .. import __version__
+from .numbers import error_text
 from .series import per_layer
 
 STYLE = """
@@ -71,7 +72,7 @@ def _verdict(result):
     what = f"{f.quantity}{' ' + f.term if f.term else ''}"
     param = f" ({f.param})" if f.param else ""
     return (f"<p class=\"verdict diverged\">DIVERGED at step {f.step}: {e(what)}, {e(where)}{e(param)}, "
-            f"rel_error {_fmt(f.rel_error)}</p>")
+            f"rel_error {error_text(f.rel_error)}</p>")
 
 
 def _sides(result):
@@ -109,9 +110,10 @@ def _rows(rows):
     for r in rows:
         mark = "<span class=\"bad-mark\">diverged</span>" if r.diverged else "<span class=\"ok\">ok</span>"
         quantity = r.quantity + (f" ({r.term})" if r.term else "")
+        error, tolerance = error_text(r.rel_error), error_text(r.tolerance)
         out.append(f"<tr class=\"{'bad' if r.diverged else ''}\"><td>{e(quantity)}</td><td>{e(r.layer_a or '')}</td>"
-                   f"<td>{e(r.layer_b or '')}</td><td>{e(r.param or '')}</td><td class=\"num\">{_fmt(r.rel_error)}"
-                   f"</td><td class=\"num\">{_fmt(r.tolerance)}</td><td>{mark}</td></tr>")
+                   f"<td>{e(r.layer_b or '')}</td><td>{e(r.param or '')}</td><td class=\"num\">{error}"
+                   f"</td><td class=\"num\">{tolerance}</td><td>{mark}</td></tr>")
     return "".join(out) + "</table>"
 
 
@@ -128,14 +130,8 @@ def _layers(result):
         top, at = max(finite) if finite else (math.nan, None)
         above = next((i for i, x in enumerate(exceeded) if x), None)
         out.append(f"<tr class=\"{'bad' if above is not None else ''}\"><td>{e(name)}</td>"
-                   f"<td class=\"num\">{_fmt(top)}</td><td class=\"num\">{'' if at is None else at}</td>"
+                   f"<td class=\"num\">{error_text(top)}</td><td class=\"num\">{'' if at is None else at}</td>"
                    f"<td class=\"num\">{'' if above is None else above}</td></tr>")
     return "".join(out) + "</table>"
 
 
-def _fmt(value):
-    if value is None:
-        return "—"
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return "NaN/Inf"
-    return f"{value:.3g}"

@@ -14,15 +14,11 @@ import socket
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
+from .numbers import error_text
+
 QUANTITIES = ("structure", "weight", "activation", "loss", "gradient")  # the contract's causal order
 
 
-def _fmt(value):
-    if value is None:
-        return "—"
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN/Inf"
-    return f"{value:.3g}"
 
 
 def tensor_name(row):
@@ -35,8 +31,8 @@ def tensor_name(row):
 def divergence_text(result):
     """'step 1: loss objective, rel_error 1.59e-05 (tolerance 1e-05); first cause: l2-convention'."""
     first = result.first
-    text = (f"step {first.step}: {first.quantity} {tensor_name(first)}, rel_error {_fmt(first.rel_error)}"
-            + (f" (tolerance {_fmt(first.tolerance)})" if first.rel_error is not None else ""))
+    text = (f"step {first.step}: {first.quantity} {tensor_name(first)}, rel_error {error_text(first.rel_error)}"
+            + (f" (tolerance {error_text(first.tolerance)})" if first.rel_error is not None else ""))
     cause = result.causes[0].code if result.causes else "none matched"
     return f"{text}; first cause: {cause}"
 
@@ -79,7 +75,7 @@ def to_junit(result, title, seconds=0.0, properties=None):
         elif compared:
             step, label, err, tol = exceeded
             ET.SubElement(case, "failure", type="after-first-divergence",
-                          message=f"step {step}: {label}, rel_error {_fmt(err)} (tolerance {_fmt(tol)}); "
+                          message=f"step {step}: {label}, rel_error {error_text(err)} (tolerance {error_text(tol)}); "
                                   f"after the first divergence ({divergence_text(result)})")
         else:
             why = "the structures differ, so nothing was trained" if structural else "neither side exposes it"
