@@ -219,3 +219,30 @@ def test_float32_engine_weights_round_trip_and_leave_grad_alone():
     ev = b.evaluate(X_FLAT, Y)
     assert all(p.grad is None for p in m.parameters())  # the compared gradients come from autograd.grad
     assert ev.grads_data["0.weight"].shape == (16, 64) and torch.are_deterministic_algorithms_enabled()
+
+
+class Doubling(keras.Sequential):
+    """A user's train_step that doubles every gradient before the optimizer sees it."""
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        x, y = data
+        with tf.GradientTape() as tape:
+            loss = self.compute_loss(x=x, y=y, y_pred=self(x, training=True))
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply([2.0 * g for g in grads], self.trainable_variables)
+        return {"loss": loss}
+
+
+def test_a_keras_train_step_that_doubles_the_gradients_runs_and_diverges_at_step_1():
+    a = keras_engine(_keras_mlp(), lambda: keras.optimizers.SGD(LR, momentum=MU), SCCE, (64,), model_class=Doubling)
+    m = _mlp().double()
+    first, _ = drive(a, torch_engine(m, torch.optim.SGD(m.parameters(), lr=LR, momentum=MU)), X_FLAT, X_FLAT, 2)
+    assert (first.step, first.quantity) == (1, "weight")
+    assert a.custom_step and a.step_checks[0].relation == "the update is 2.00× the declared optimizer's at every tensor"
+    # the same model without the override is parity, and runs no step of its own
+    b = keras_engine(_keras_mlp(), lambda: keras.optimizers.SGD(LR, momentum=MU), SCCE, (64,))
+    m = _mlp().double()
+    first, _ = drive(b, torch_engine(m, torch.optim.SGD(m.parameters(), lr=LR, momentum=MU)), X_FLAT, X_FLAT, 3)
+    assert first is None and not b.custom_step
