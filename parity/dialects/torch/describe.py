@@ -118,9 +118,10 @@ def _layer(torch, event, parts):
     elif kind in POOLS:
         layer = _pool(name, module, kind, args, kwargs)
     elif kind in ACTIVATIONS:
-        layer = Layer(name, ACTIVATIONS[kind], {"log": True} if "og" in kind[:4] or kind == "LogSoftmax" else {})
+        layer = Layer(name, ACTIVATIONS[kind], {"log": True} if kind in ("log_softmax", "LogSoftmax") else {})
     elif kind in FLATTENS:
-        layer = Layer(name, "flatten", {"order": facts.FLATTEN_ORDER.value}, defaults={"order": facts.FLATTEN_ORDER.source})
+        layer = Layer(name, "flatten", {"order": facts.FLATTEN_ORDER.value},
+                      defaults={"order": facts.FLATTEN_ORDER.source})
     elif kind in DROPOUTS:
         p = module.p if module is not None else kwargs.get("p", args[1] if len(args) > 1 else 0.5)
         layer = Layer(name, "dropout", {"ratio": p, "active": False})
