@@ -46,6 +46,7 @@ def relate(update, before, actual, declared, rtol=AGREE):
     if proportional and values and max(values) - min(values) <= 1e-3 * max(abs(v) for v in values):
         relation = f"the update is {np.mean(values):.2f}× the declared optimizer's at every tensor"
     else:
-        relation = (f"the update differs from the declared optimizer's (rel_error {worst_err:.3g} at {worst}"
-                    + (f"; ratio {ratios[worst]:.3g} there" if worst in ratios else "") + ")")
+        fitted = ", ".join(f"{r:.3g}× at {k}" for k, r in list(ratios.items())[:4])
+        relation = (f"the update differs from the declared optimizer's (rel_error {worst_err:.3g} at {worst}); "
+                    f"fitted as a multiple of it: {fitted}")
     return StepCheck(update, True, relation, worst, worst_err)

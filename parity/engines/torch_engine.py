@@ -57,7 +57,7 @@ def deterministic(torch, device):
 class TorchEngine(Engine):
     separates_terms = True
 
-    def __init__(self, parts, label, dtype="float32", device=None, sgd_lr=None, source="PyTorch spec"):
+    def __init__(self, parts, label, dtype="float32", device=None, sgd_lr=None, source="PyTorch spec", default_lr=0.01):
         """`parts`: the spec as the PyTorch dialect reads it, built fresh for this engine: model, optimizer,
         loss, scheduler (or None), step (or None), input_shape (one sample, the module's layout)."""
         torch = import_torch()
@@ -71,8 +71,8 @@ class TorchEngine(Engine):
         self.dropout_disabled = _disable_dropout(self.model)
         self.loss_fn, self.user_step = parts["loss"], parts.get("step")
         self.input_shape = tuple(parts["input_shape"])
-        if sgd_lr is not None:  # --optimizer sgd: plain SGD at --lr, no schedule, the default step
-            self.optimizer = torch.optim.SGD(self.model.parameters(), lr=sgd_lr)
+        if sgd_lr is not None or parts["optimizer"] is None:  # --optimizer sgd, or a bare module: SGD at --lr
+            self.optimizer = torch.optim.SGD(self.model.parameters(), lr=sgd_lr or default_lr)
             self.scheduler, self.user_step = None, None
         else:
             self.optimizer, self.scheduler = parts["optimizer"], parts.get("scheduler")

@@ -132,7 +132,7 @@ def _layer(torch, event, parts):
     layer.output_shape = out
     if module is not None:
         layer.params = _params(module, parts, out)
-        decay = _decays(module, parts["optimizer"])
+        decay = _decays(module, parts["optimizer"]) if parts["optimizer"] is not None else {}
         if decay:
             layer.attrs["weight_decay"] = decay
     return layer
@@ -190,6 +190,9 @@ def _decoupled(optimizer):
 
 def _optimizer(parts):
     opt, sched = parts["optimizer"], parts.get("scheduler")
+    if opt is None:  # a bare module
+        return Optimizer("torch.SGD", {"lr": "--lr", "momentum": 0.0}, facts.SGD_RULE.value,
+                         {"lr": "contract: a bare module trains with plain SGD at --lr"})
     cls = type(opt).__name__
     own = facts.OPTIMIZER_DEFAULTS.get(cls)
     group = opt.param_groups[0]

@@ -21,14 +21,13 @@ def is_torch_spec(obj):
     return isinstance(obj, dict) and isinstance(obj.get("model"), module)
 
 
-def read_parts(obj, path, name, sgd_lr):
-    """The parts dict; a bare module trains with plain SGD at `sgd_lr` (--lr) and cross-entropy."""
+def read_parts(obj, path, name):
+    """The parts dict; a bare module (optimizer None) trains with plain SGD at --lr and cross-entropy."""
     import torch
 
     where = f"{name}()"
     if isinstance(obj, torch.nn.Module):
-        parts = {"model": obj, "optimizer": torch.optim.SGD(obj.parameters(), lr=sgd_lr),
-                 "loss": torch.nn.CrossEntropyLoss(), "bare": True}
+        parts = {"model": obj, "optimizer": None, "loss": torch.nn.CrossEntropyLoss(), "bare": True}
     elif isinstance(obj, tuple):
         if len(obj) not in (3, 4):
             raise SpecError(f"{where} returned a tuple of {len(obj)}; a PyTorch spec's tuple is (model, optimizer, "
@@ -50,6 +49,8 @@ def read_parts(obj, path, name, sgd_lr):
 
 def _check(parts, path, where, torch):
     model, opt = parts["model"], parts["optimizer"]
+    if opt is None and parts.get("bare"):
+        return
     if not isinstance(opt, torch.optim.Optimizer):
         raise SpecError(f"{where}: optimizer must be a torch.optim.Optimizer; received {type(opt).__name__}.",
                         path=path)
