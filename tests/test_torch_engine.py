@@ -5,12 +5,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from parity import lazy
 from parity.compare import RTOL, Tolerance, first_diverged, judge, step_pairs
-from parity.engines.tf_import import quiet_import
 from parity.engines.torch_engine import TorchEngine
 from parity.weights import from_canonical, match, starting_weights
 
-quiet_import()
+lazy.tensorflow()
 import keras  # noqa: E402
 
 from parity.engines.keras_engine import KerasEngine  # noqa: E402

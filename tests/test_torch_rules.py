@@ -3,10 +3,10 @@
 import numpy as np
 import torch
 
-from parity.engines.tf_import import quiet_import
+from parity import lazy
 from parity.frameworks import torch as facts
 
-quiet_import()
+lazy.tensorflow()
 import keras  # noqa: E402
 
 GRADS = [np.array([0.5, -1.0, 2.0]), np.array([0.25, 0.5, -1.5]), np.array([1.0, 1.0, 1.0]),

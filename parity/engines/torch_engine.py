@@ -13,24 +13,20 @@ import os
 
 import numpy as np
 
+from ..description import Tensor
 from ..errors import SpecError
 from ..frameworks import torch as facts
-from ..weights import Tensor
 from .base import Engine, Evaluation
+from .factory import register
 from .step_check import relate
 
 DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")
 
 
 def import_torch():
-    try:
-        import torch
-    except ImportError:
-        from ..errors import UsageError
+    from .. import lazy
 
-        raise UsageError("this spec is a PyTorch spec, and PyTorch is not installed; install it with "
-                         "pip install 'parity[torch]'.") from None
-    return torch
+    return lazy.torch("a PyTorch spec")
 
 
 def torch_device(device):
@@ -267,6 +263,13 @@ class TorchEngine(Engine):
 
     def current_lr(self):
         return float(self.optimizer.param_groups[0]["lr"])
+
+
+@register("torch")
+def _from_side(side, label, dtype, device=None, sgd_lr=None, lr=None):
+    """Real PyTorch: fresh parts of the side's spec, its own optimizer or plain SGD at `sgd_lr`."""
+    return TorchEngine(side.handle.fresh(), label, dtype, device, sgd_lr, source=side.path,
+                       default_lr=lr if lr is not None else 0.01)
 
 
 def _parameterised(model):

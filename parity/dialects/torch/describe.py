@@ -7,8 +7,8 @@ a torch function mode, so that `parity show` lists what the forward pass really 
 
 import numpy as np
 
+from ...description import Description, InputSpec, Layer, Loss, Optimizer, Param
 from ...frameworks import torch as facts
-from ...spec import Description, InputSpec, Layer, Loss, Optimizer, Param
 
 ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "log_softmax": "softmax",
                "elu": "elu", "gelu": "gelu", "ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
