@@ -28,15 +28,29 @@ def constants(ctx, diff):
                      "Adam(eps=1e-12); Keras: Adam(epsilon=1e-12)), or accept a difference that fades as 1−β₂ᵗ → 1")
     return Cause(OPTIMIZER, None, None,
                  f"The optimizers share a name but not their constants: {', '.join(differing)} differ "
-                 "(PyTorch and Keras default them differently).", evidence,
-                 "give both the same constants: " + "; ".join(
-                     f"PyTorch {_torch_name(k)}={b.get(k) if diff.get('b_is_keras') else a.get(k)}"
-                     for k in differing[:1]) + " (or the Keras side's values on the PyTorch side)")
+                 "(PyTorch and Keras default them differently).", evidence, _constants_fix(ctx, a, b, differing))
 
 
-def _torch_name(keras_name):
-    return {"epsilon": "eps", "rho": "rho (alpha for RMSprop)", "beta_1": "betas[0]", "beta_2": "betas[1]"}.get(
-        keras_name, keras_name)
+def _constants_fix(ctx, a, b, differing):
+    """Each framework's arguments that give it the other side's constants."""
+    fixes = []
+    for theirs, side in ((b, ctx.sides[0]), (a, ctx.sides[1])):
+        opt = side.description.optimizer
+        cls = opt.kind.split(".")[-1] if opt is not None else "the optimizer"
+        if side.dialect == "pytorch":
+            args = ", ".join(f"{_torch_name(k, cls)}={theirs.get(k)}" for k in differing if k != "epsilon"
+                             or "added" not in str(theirs.get(k)))
+            fixes.append(f"PyTorch: torch.optim.{cls}(..., {args})")
+        elif side.dialect == "keras":
+            args = ", ".join(f"{k}={theirs.get(k)}" for k in differing if "added" not in str(theirs.get(k)))
+            fixes.append(f"Keras: keras.optimizers.{cls}(..., {args})")
+    return "; or ".join(fixes) or "give both sides the same constants"
+
+
+def _torch_name(keras_name, cls):
+    if keras_name == "rho" and cls == "RMSprop":
+        return "alpha"
+    return {"epsilon": "eps", "beta_1": "betas[0]", "beta_2": "betas[1]"}.get(keras_name, keras_name)
 
 
 def decoupled_adam(diff):
