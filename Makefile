@@ -13,7 +13,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,torch]'
 	touch $@
 
 # The stories diverge (exit 1 is the finding, not a failure); the equivalent pairs must be parity.
@@ -24,6 +24,8 @@ demo: install
 	$(PARITY) check configs/story2/cnn_two_class_init.m configs/story2/keras_port.py \
 		--data configs/story2/mnist_two_classes.npz --samples 64 --steps 5; test $$? -eq 1
 	$(PARITY) check configs/caffe_keras/keras_model.py configs/caffe_keras/solver.prototxt --samples 256 --steps 30
+	$(PARITY) check configs/pytorch_keras/keras_mlp.py configs/pytorch_keras/torch_mlp.py --samples 64 --steps 20
+	$(PARITY) check configs/pytorch_story/keras_port.py configs/pytorch_story/torch_mnist.py --samples 64 --steps 3; test $$? -eq 1
 
 # GNU Octave runs the MATLAB/MatConvNet recorder in tests/test_recorders.py: Debian's package, when missing.
 octave:

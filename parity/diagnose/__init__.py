@@ -17,9 +17,10 @@ def diagnose(ctx):
         has_inputs = ctx.inputs is not None and all(x is not None for x in ctx.inputs)
         return [signatures.input_scale(ctx)] if has_inputs else []
     from .causes import LR_DECAY_IGNORED, LR_SCHEDULE, OPTIMIZER
+    from .custom_step import custom_step
     from .updates import update_causes
 
-    causes = []
+    causes = custom_step(ctx)  # measured beside the step itself: it explains an update before any signature
     if ctx.engines is not None:
         causes += signatures.stochastic(ctx)
         causes += gradcheck.gradient_bugs(ctx)

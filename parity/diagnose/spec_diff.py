@@ -12,6 +12,7 @@ from .causes import (
     INIT,
     INPUT_SCALE,
     LOSS_FUNCTION,
+    LOSS_REDUCTION,
     LR_DECAY_IGNORED,
     LR_MULTIPLIER,
     LR_SCHEDULE,
@@ -40,8 +41,9 @@ def differences(a, b):
     _structure(a, b, add)
     ta, tb = views.training(a), views.training(b)
     causes = {"optimizer": OPTIMIZER, "learning_rate": OPTIMIZER, "momentum": OPTIMIZER,
-              "schedule": LR_SCHEDULE, "weight_decay": WEIGHT_DECAY, "momentum_rule": MOMENTUM_FORMULATION}
-    for key in ("optimizer", "learning_rate", "momentum", "schedule", "momentum_rule", "weight_decay"):
+              "schedule": LR_SCHEDULE, "weight_decay": WEIGHT_DECAY, "momentum_rule": MOMENTUM_FORMULATION,
+              "constants": OPTIMIZER}
+    for key in ("optimizer", "learning_rate", "momentum", "schedule", "momentum_rule", "weight_decay", "constants"):
         if key in ta and key in tb and not _same(ta[key], tb[key]):
             cause = causes[key]
             if key == "weight_decay" and ("decoupled" in str(ta[key])) != ("decoupled" in str(tb[key])):
@@ -63,7 +65,8 @@ def differences(a, b):
             add("batch norm epsilon", na, nb, ea, eb, BATCHNORM)
     la, lb = views.loss(a), views.loss(b)
     if la != lb:
-        add("loss", None, None, la, lb, LOSS_FUNCTION)
+        same_kind = la and lb and la.split(",")[0] == lb.split(",")[0]
+        add("loss", None, None, la, lb, LOSS_REDUCTION if same_kind else LOSS_FUNCTION)
     ia, ib = views.input_transform(a), views.input_transform(b)
     if ia != ib:
         add("input transform", None, None, ia, ib, INPUT_SCALE)

@@ -44,6 +44,14 @@ def update_causes(ctx):
     fields = {d["field"]: d for d in ctx.spec_differences or []}
     if "weight_decay" in fields and fields["weight_decay"]["cause"] == DECOUPLED_DECAY and ctx.step == 2:
         return [_decoupled(fields["weight_decay"], ctx.sides)]
+    if "weight_decay" in fields and fields["weight_decay"]["cause"] == DECOUPLED_DECAY and _adam_pair(fields):
+        from .torch_rules import decoupled_adam
+
+        return [decoupled_adam(fields["weight_decay"])]  # Adam normalises a coupled decay: it parts update 1
+    if "constants" in fields and "optimizer" not in fields:
+        from .torch_rules import constants
+
+        return [constants(ctx, fields["constants"])]
     moved = _rate_change(ctx)
     if "momentum_rule" in fields and moved is not None:
         return [_momentum_formulation(ctx, fields["momentum_rule"], *moved)]
@@ -71,6 +79,11 @@ def update_causes(ctx):
     else:
         causes += _rule(bad, ctx)
     return causes
+
+
+def _adam_pair(fields):
+    names = fields.get("optimizer")
+    return names is not None and {str(names["a"]), str(names["b"])} == {"adam", "adamw"}
 
 
 def _rates_text(ctx, count):

@@ -54,8 +54,54 @@ def training(desc):
                                 "coupled, in the loss: " + (", ".join(
                                     f"{layer}.{role} {p.written}" for (layer, role), p in penalties.items())
                                     if penalties else "none"))
+        view["constants"] = _keras_constants(kind, hyper)
         return view
+    if desc.dialect == "pytorch":
+        return _torch_training(desc)
     return {}
+
+
+def _keras_constants(kind, hyper):
+    """The constants of an adaptive rule by Keras's names; Adam's ε with where it is added (keras adam.py:135)."""
+    keys = {"adam": ("beta_1", "beta_2"), "adamw": ("beta_1", "beta_2"), "rmsprop": ("rho", "centered"),
+            "adadelta": ("rho",)}.get(kind)
+    if keys is None:
+        return {}
+    out = {k: hyper.get(k) for k in keys}
+    eps = hyper.get("epsilon")
+    out["epsilon"] = f"{eps:g} added to √v" if kind.startswith("adam") else eps
+    return out
+
+
+def _torch_training(desc):
+    """torch.optim.<Class> in the same terms; frameworks/torch.py has the rules and their sources."""
+    opt = desc.optimizer
+    hyper, kind = opt.hyper, opt.kind.split(".")[-1].lower()
+    lr = hyper.get("lr")
+    sched = opt.schedule or {}
+    view = {"optimizer": "nesterov" if hyper.get("nesterov") else kind, "learning_rate": lr,
+            "schedule": "constant" if not sched else ", ".join(f"{k}={v}" for k, v in sched.items() if k != "stepped")}
+    if kind == "sgd":
+        view["momentum"] = hyper.get("momentum", 0.0)
+        view["momentum_rule"] = MOMENTUM_AT_UPDATE
+    decayed = [(layer.name, role, lam) for layer in desc.layers
+               for role, lam in (layer.attrs.get("weight_decay") or {}).items() if lam]
+    wd = hyper.get("weight_decay") or 0.0
+    if kind == "adamw" or hyper.get("decoupled_weight_decay"):
+        view["weight_decay"] = f"decoupled, λ = {wd:g} (torch: w ← w·(1 − lr·λ) before the Adam step)"
+    else:
+        view["weight_decay"] = ("coupled, in the optimizer (g ← g + λ·w): " + ", ".join(
+            f"{layer}.{role} λ = {lam:g}" for layer, role, lam in decayed)) if decayed else "none"
+    if kind in ("adam", "adamw"):
+        betas = hyper.get("betas") or (None, None)
+        view["constants"] = {"beta_1": betas[0], "beta_2": betas[1], "epsilon": f"{hyper.get('eps'):g} added to √v̂"}
+    elif kind == "rmsprop":
+        view["constants"] = {"rho": hyper.get("alpha"), "centered": hyper.get("centered"), "epsilon": hyper.get("eps")}
+    elif kind == "adadelta":
+        view["constants"] = {"rho": hyper.get("rho"), "epsilon": hyper.get("eps")}
+    else:
+        view["constants"] = {}
+    return view
 
 
 def _caffe_schedule(s):
@@ -77,6 +123,8 @@ def parameters(desc):
             if desc.dialect == "keras":
                 pen = layer.penalties.get(p.role)
                 decay = pen.gradient_factor if pen is not None and pen.kind == "l2" else 0.0
+            elif desc.dialect == "pytorch":
+                decay = (layer.attrs.get("weight_decay") or {}).get(p.role)  # coupled, from the optimizer group
             elif desc.optimizer is not None and desc.optimizer.kind.startswith(("caffe.", "matconvnet.")):
                 decay = float(desc.optimizer.hyper.get("weight_decay") or 0.0) * p.decay_mult
             else:
@@ -116,6 +164,12 @@ def loss(desc):
     if desc.loss is None:
         return None
     kind = desc.loss.kind
+    if kind in ("CrossEntropyLoss", "NLLLoss"):  # NLLLoss: after the log_softmax the description shows
+        reduction = desc.loss.attrs.get("reduction", "mean")
+        return "softmax cross-entropy, " + ("mean over the batch" if reduction == "mean" else f"{reduction} over "
+                                                                                             "the batch")
+    if kind == "MSELoss":
+        return "squared error, mean over outputs and batch"
     if kind in ("softmax_loss", "categorical_crossentropy", "sparse_categorical_crossentropy",
                 "CategoricalCrossentropy", "SparseCategoricalCrossentropy"):
         return "softmax cross-entropy, mean over the batch"

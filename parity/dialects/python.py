@@ -32,6 +32,10 @@ def load_python(path, name=None, options=None):
     preprocess = getattr(module, "preprocess", None)
     if preprocess is not None and not callable(preprocess):
         raise SpecError("`preprocess` must be a function preprocess(x) -> x.", path=path)
+    from .torch.spec import is_torch_spec
+
+    if is_torch_spec(obj):
+        return _torch_side(path, obj, factory, name, preprocess)
     keras = sys.modules.get("keras")
     if keras is not None and isinstance(obj, keras.Model):
         from .keras.side import keras_side
@@ -44,6 +48,14 @@ def load_python(path, name=None, options=None):
             f"adapter: it lacks {', '.join(missing)}. An adapter has input_shape, get_params(), set_params(), "
             f"loss(x, y), step(x, y, lr) and optionally grads(x, y) and layouts.", path=path)
     return _adapter_side(path, obj, lambda: _build(factory, path, name)[0], preprocess)
+
+
+def _torch_side(path, obj, factory, name, preprocess):
+    from .torch.side import torch_side
+    from .torch.spec import read_parts
+
+    return torch_side(path, read_parts(obj, path, name), lambda: read_parts(_build(factory, path, name)[0], path, name),
+                      preprocess)
 
 
 def _import(path):

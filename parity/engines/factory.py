@@ -15,6 +15,7 @@ MODULES = {  # engine name -> module under parity.engines that registers it
     "keras-description": "keras_desc_engine",
     "keras": "keras_engine",
     "adapter": "adapter_engine",
+    "torch": "torch_engine",
 }
 ENGINES = {}  # engine name -> constructor(side, label, dtype, device, sgd_lr, lr) -> Engine
 

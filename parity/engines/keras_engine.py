@@ -10,6 +10,7 @@ from ..frameworks import keras as facts
 from ..frameworks.keras_tensors import leaf_layers, tensors
 from .base import Engine, Evaluation
 from .factory import register
+from .step_check import relate
 
 
 class KerasEngine(Engine):
@@ -39,6 +40,11 @@ class KerasEngine(Engine):
             optimizer.build(self._vars)
         self._evaluate = self._compile_evaluate(aux)
         self._apply = tf.function(lambda grads: optimizer.apply(grads, self._vars))
+        # The model's own train_step runs when the model overrides it (and trains with its own optimizer);
+        # the declared update is made beside it and undone, to measure what the override changes.
+        self.custom_step = optimizer is model.optimizer and overrides_train_step(model)
+        self._train_step = tf.function(lambda x, y: model.train_step((x, y))) if self.custom_step else None
+        self.step_checks, self._updates, self._batch = [], 0, None
 
     def _on_device(self):
         return _Scope(self.tf.device(self.device) if self.device else _nullcontext(), self.dtype)
@@ -80,6 +86,7 @@ class KerasEngine(Engine):
             var.assign(np.asarray(value, dtype=var.dtype).reshape(var.shape))
 
     def evaluate(self, x, y):
+        self._batch = (x, y)
         with self._on_device():
             data, reg, g_data, g_reg, acts = self._evaluate(self.tf.constant(x, self.dtype),
                                                              self.tf.constant(self.targets(y)))
@@ -137,11 +144,30 @@ class KerasEngine(Engine):
 
     def update(self, lr=None):
         # Keras's optimizer applies its own rate and schedule: `lr` is that same rate (base.Engine.update)
+        self._updates += 1
         with self._on_device():
+            if not self.custom_step:
+                self._apply(self._last_grads)
+                return
+            before = self.get_weights()
+            state = [v.numpy() for v in self.optimizer.variables]
             self._apply(self._last_grads)
+            declared = self.get_weights()
+            self.set_weights(before)
+            for v, value in zip(self.optimizer.variables, state):
+                v.assign(value)
+            x, y = self._batch
+            self._train_step(self.tf.constant(x, self.dtype), self.tf.constant(self.targets(y)))
+        self.step_checks.append(relate(self._updates, before, self.get_weights(), declared))
 
     def current_lr(self):
         return float(np.asarray(self.optimizer.learning_rate))
+
+
+def overrides_train_step(model):
+    """Whether a class of the user's, not Keras's own trainer, defines the model's train_step."""
+    owner = next(c for c in type(model).__mro__ if "train_step" in vars(c))
+    return not owner.__module__.startswith("keras.")
 
 
 class _Scope:

@@ -1,0 +1,323 @@
+"""Real PyTorch: full batch, one update per step with the spec's own optimizer, loss, scheduler and `step`.
+
+The compared quantities are computed beside the user's step: the data term and its gradients by
+`torch.autograd.grad` (which leaves `.grad` as the user's step left it; weight decay lives in a torch
+optimizer and is judged by the weights, as Caffe's), and the activations at each stage's end — what the
+next parameterised module receives (a forward pre-hook), so functional ops written in `forward()`
+belong to the stage before, as Keras's fused activations do. The batch statistics a BatchNorm keeps
+are put back after each evaluation, so only the user's step moves them.
+"""
+
+import copy
+import os
+
+import numpy as np
+
+from ..description import Tensor
+from ..errors import SpecError
+from ..frameworks import torch as facts
+from .base import Engine, Evaluation
+from .factory import register
+from .step_check import relate
+
+DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")
+
+
+def import_torch():
+    from .. import lazy
+
+    return lazy.torch("a PyTorch spec")
+
+
+def torch_device(device):
+    """parity's --device choice (or a TensorFlow device name) -> a torch device name."""
+    torch = import_torch()
+    text = str(device or "auto").lower()
+    if "gpu" in text or "cuda" in text:
+        return "cuda"
+    if "cpu" in text:
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def deterministic(torch, device):
+    """Op determinism everywhere; on CUDA also no TF32 (it rounds float32 matmuls to 10-bit mantissas)."""
+    if device == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS's condition for determinism
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True)
+
+
+class TorchEngine(Engine):
+    separates_terms = True
+
+    def __init__(self, parts, label, dtype="float32", device=None, sgd_lr=None, source="PyTorch spec", default_lr=0.01):
+        """`parts`: the spec as the PyTorch dialect reads it, built fresh for this engine: model, optimizer,
+        loss, scheduler (or None), step (or None), input_shape (one sample, the module's layout)."""
+        torch = import_torch()
+        self.torch, self.label, self.dtype, self.source = torch, label, dtype, source
+        self.device = torch_device(device)
+        deterministic(torch, self.device)
+        self.tdtype = {"float32": torch.float32, "float64": torch.float64}[dtype]
+        self.model = parts["model"]
+        self.model.to(device=self.device, dtype=self.tdtype)  # in place: the optimizer keeps its references
+        self.model.train()
+        self.dropout_disabled = _disable_dropout(self.model)
+        self.loss_fn, self.user_step = parts["loss"], parts.get("step")
+        self.input_shape = tuple(parts["input_shape"])
+        if sgd_lr is not None or parts["optimizer"] is None:  # --optimizer sgd, or a bare module: SGD at --lr
+            self.optimizer = torch.optim.SGD(self.model.parameters(), lr=sgd_lr or default_lr)
+            self.scheduler, self.user_step = None, None
+        else:
+            self.optimizer, self.scheduler = parts["optimizer"], parts.get("scheduler")
+        self.output_kind = _output_kind(self.loss_fn)
+        self.step_checks, self._updates, self._batch = [], 0, None
+        self._describe()
+
+    # -- structure ------------------------------------------------------------------------------------
+    def _describe(self):
+        """Tensors in forward order, from one probe forward pass: a pre-hook sees what each parameterised
+        module receives, and a flatten watch the (C, H, W) map a flat input to a Linear came from."""
+        order, inputs = [], {}
+        modules = _parameterised(self.model)
+        watch = _flatten_watch(self.torch)
+
+        def seen(name):
+            def hook(module, args):
+                if name not in inputs:
+                    order.append(name)
+                    shape = tuple(args[0].shape[1:]) if args and hasattr(args[0], "shape") else ()
+                    last = watch.last
+                    flat = last if len(shape) == 1 and last and int(np.prod(last)) == shape[0] else None
+                    inputs[name] = (shape, flat)
+            return hook
+
+        handles = [m.register_forward_pre_hook(seen(n)) for n, m in modules]
+        saved = self._buffers()
+        try:
+            with self.torch.no_grad(), watch:
+                self.model(self.torch.zeros((2,) + self.input_shape, dtype=self.tdtype, device=self.device))
+        except Exception as err:
+            shape = ", ".join(map(str, self.input_shape))
+            raise SpecError(f"the model's forward pass on an input of shape (N, {shape}) raised "
+                            f"{type(err).__name__}: {err}", path=self.source) from None
+        finally:
+            for h in handles:
+                h.remove()
+            self._restore_buffers(saved)
+        by_name = dict(modules)
+        order += [n for n, _ in modules if n not in inputs]  # never called: listed last, still synced
+        self.params, self.tensors, self.stage_shapes = {}, [], []
+        for name in order:
+            module = by_name[name]
+            shape_in, flat = inputs.get(name, ((), None))
+            self.stage_shapes.append(flat or shape_in)
+            for pname, p in module.named_parameters(recurse=False):
+                if not p.requires_grad:
+                    continue
+                key = f"{name}.{pname}" if name else pname
+                role = facts.ROLES.get(type(module).__name__, {}).get(pname, {"weight": "kernel"}.get(pname, pname))
+                self.params[key] = p
+                self.tensors.append(Tensor(name or "model", key, role, tuple(p.shape), _layout(p, flat)))
+        self.stage_names = [n or "model" for n in order]
+        self._stage_modules = [by_name[n] for n in order]
+
+    # -- weights --------------------------------------------------------------------------------------
+    def get_weights(self):
+        return {k: p.detach().cpu().numpy().copy() for k, p in self.params.items()}
+
+    def set_weights(self, weights):
+        with self.torch.no_grad():  # in place: the optimizer holds these very Parameters
+            for key, value in weights.items():
+                p = self.params[key]
+                p.copy_(self.torch.as_tensor(np.asarray(value).reshape(tuple(p.shape)), dtype=p.dtype))
+
+    def _buffers(self):
+        return {k: b.detach().clone() for k, b in self.model.named_buffers()}
+
+    def _restore_buffers(self, saved):
+        with self.torch.no_grad():
+            for k, b in self.model.named_buffers():
+                b.copy_(saved[k])
+
+    # -- evaluation -----------------------------------------------------------------------------------
+    def _tensors_of(self, x, y):
+        torch = self.torch
+        xt = torch.as_tensor(np.asarray(x), dtype=self.tdtype, device=self.device)
+        yt = torch.as_tensor(np.asarray(y).astype(np.int64), device=self.device)
+        return xt, yt
+
+    def _loss(self, out, y):
+        try:
+            value = self.loss_fn(out, y)
+        except Exception as err:
+            raise SpecError(f"the loss raised {type(err).__name__} on the model's output of shape "
+                            f"{tuple(out.shape)} and int64 labels of shape {tuple(y.shape)}: {err}",
+                            path=self.source) from None
+        if value.dim() != 0:
+            raise SpecError(f"the loss must return one number; it returned shape {tuple(value.shape)} "
+                            "(reduction='none'?).", path=self.source)
+        return value
+
+    def evaluate(self, x, y):
+        torch = self.torch
+        xt, yt = self._tensors_of(x, y)
+        self._batch = (xt, yt)
+        stages = []
+        handles = [m.register_forward_pre_hook(lambda module, args: stages.append(args[0].detach()))
+                   for m in self._stage_modules[1:]]
+        saved = self._buffers()
+        try:
+            with torch.enable_grad():
+                out = self.model(xt)
+                data = self._loss(out, yt)
+                params = list(self.params.values())
+                grads = torch.autograd.grad(data, params, allow_unused=True)
+        finally:
+            for h in handles:
+                h.remove()
+            self._restore_buffers(saved)
+        gd = {k: (g if g is not None else torch.zeros_like(p)).detach().cpu().numpy()
+              for (k, p), g in zip(self.params.items(), grads)}
+        zeros = {k: np.zeros_like(v) for k, v in gd.items()}
+        acts = [self._canonical(a, shape) for a, shape in zip(stages, self.stage_shapes[1:])]
+        acts.append(self._output(out.detach()))
+        loss = float(data.detach())
+        return Evaluation(loss_total=loss, loss_data=loss, loss_reg=0.0, grads_total=gd, grads_data=gd,
+                          grads_reg=zeros, activations=list(zip(self.stage_names, acts)))
+
+    def _canonical(self, a, shape):
+        """(N, C, H, W) -> (N, H, W, C); a C,H,W-flattened vector -> the H,W,C order of Keras's Flatten."""
+        a = a.cpu().numpy()
+        if a.ndim == 4:
+            return a.transpose(0, 2, 3, 1)
+        if a.ndim == 2 and len(shape) == 3 and a.shape[1] == int(np.prod(shape)):
+            return a.reshape((len(a),) + tuple(shape)).transpose(0, 2, 3, 1).reshape(len(a), -1)
+        return a
+
+    def _output(self, out):
+        """Predictions, not logits: logits into CrossEntropyLoss and log-probabilities into NLLLoss are
+        the same objective as softmax into Keras's cross-entropy, so all are compared as probabilities."""
+        torch = self.torch
+        if self.output_kind == "logits":
+            out = torch.softmax(out, dim=-1)
+        elif self.output_kind == "log_probs":
+            out = torch.exp(out)
+        return self._canonical(out, ())
+
+    def evaluate_loss(self, x, y):
+        xt, yt = self._tensors_of(x, y)
+        saved = self._buffers()
+        try:
+            with self.torch.no_grad():
+                return float(self._loss(self.model(xt), yt))
+        finally:
+            self._restore_buffers(saved)
+
+    # -- update ---------------------------------------------------------------------------------------
+    def update(self, lr=None):
+        """One update with the spec's own step (or the default one), then one scheduler step."""
+        x, y = self._batch
+        self._updates += 1
+        if self.user_step is not None:
+            before, declared = self._declared_update(x, y)
+            self._run(self.user_step, x, y)
+            self.step_checks.append(relate(self._updates, before, self.get_weights(), declared))
+        else:
+            self._run(self._default_step, x, y)
+        if self.scheduler is not None:
+            self.scheduler.step()
+
+    def _default_step(self, model, optimizer, x, y):
+        optimizer.zero_grad()
+        self._loss(model(x), y).backward()
+        optimizer.step()
+
+    def _run(self, step, x, y):
+        with self.torch.enable_grad():
+            try:
+                step(self.model, self.optimizer, x, y)
+            except SpecError:
+                raise
+            except Exception as err:
+                raise SpecError(f"the spec's step(model, optimizer, x, y) raised {type(err).__name__}: {err}",
+                                path=self.source) from None
+
+    def _declared_update(self, x, y):
+        """The declared update (zero_grad, forward, loss, backward, optimizer.step) from the same state,
+        undone again: (weights before, weights after it)."""
+        before = self.get_weights()
+        state = copy.deepcopy(self.optimizer.state_dict())
+        grads = {k: None if p.grad is None else p.grad.detach().clone() for k, p in self.params.items()}
+        buffers = self._buffers()
+        self._run(self._default_step, x, y)
+        declared = self.get_weights()
+        self.set_weights(before)
+        self.optimizer.load_state_dict(state)
+        for k, p in self.params.items():
+            p.grad = grads[k]
+        self._restore_buffers(buffers)
+        return before, declared
+
+    def current_lr(self):
+        return float(self.optimizer.param_groups[0]["lr"])
+
+
+@register("torch")
+def _from_side(side, label, dtype, device=None, sgd_lr=None, lr=None):
+    """Real PyTorch: fresh parts of the side's spec, its own optimizer or plain SGD at `sgd_lr`."""
+    return TorchEngine(side.handle.fresh(), label, dtype, device, sgd_lr, source=side.path,
+                       default_lr=lr if lr is not None else 0.01)
+
+
+def _parameterised(model):
+    return [(name, m) for name, m in model.named_modules()
+            if any(p.requires_grad for p in m.parameters(recurse=False))]
+
+
+def _layout(p, flat):
+    if p.dim() == 4:
+        return facts.CONV_LAYOUT.value  # (out, in, h, w)
+    if p.dim() == 2 and flat:  # a Linear after torch.flatten of a (C, H, W) map: C,H,W-major
+        return "out,in(c,h,w:{},{},{})".format(*flat)
+    if p.dim() == 2:
+        return facts.LINEAR_LAYOUT.value  # (out, in)
+    return ""
+
+
+def _flatten_watch(torch):
+    """A torch function mode that remembers the last (C, H, W) map flattened to (N, C·H·W)."""
+
+    class FlattenWatch(torch.overrides.TorchFunctionMode):
+        last = None
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            src = args[0] if args else None
+            if (isinstance(src, torch.Tensor) and isinstance(out, torch.Tensor) and src.dim() == 4
+                    and out.dim() == 2):
+                self.last = tuple(src.shape[1:])
+            return out
+
+    return FlattenWatch()
+
+
+def _disable_dropout(model):
+    """Unshared random masks would make any two runs differ: parity trains with dropout off."""
+    names = []
+    for name, module in model.named_modules():
+        if type(module).__name__ in DROPOUTS and getattr(module, "p", 0):
+            module.p = 0.0
+            names.append(name)
+    return names
+
+
+def _output_kind(loss):
+    name = type(loss).__name__
+    if name == "CrossEntropyLoss" or getattr(loss, "__name__", "") == "cross_entropy":
+        return "logits"
+    if name == "NLLLoss" or getattr(loss, "__name__", "") == "nll_loss":
+        return "log_probs"
+    return "as-is"
