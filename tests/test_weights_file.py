@@ -139,3 +139,18 @@ def test_a_trace_step_starts_a_check(cli, tmp_path):
                              "--weights", f"{out}@1", "--steps", 0)
     assert code == 0, report["first_divergence"]
     assert any("weights from step 1 of side A" in note for note in report["notes"])
+
+
+def test_a_torch_state_dict_starts_a_keras_torch_pair_that_stays_parity(cli, tmp_path):
+    """A state_dict saved by torch fits the PyTorch side (B) by its keys and is converted to Keras's layouts;
+    the equivalent pair of configs/pytorch_keras stays parity from it."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(1)
+    torch.save(nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10)).state_dict(), tmp_path / "mlp.pt")
+    pair = TRAINED.parent / "pytorch_keras"
+    code, report, _ = _check(cli, tmp_path, f"{pair / 'keras_mlp.py'}:build_plain",
+                             f"{pair / 'torch_mlp.py'}:build_plain", "--weights", tmp_path / "mlp.pt", "--steps", 3)
+    assert code == 0, report["first_divergence"]
+    assert any("fits side B" in note for note in report["notes"])
