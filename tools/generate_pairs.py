@@ -259,9 +259,9 @@ def main(argv=None):
             for p in pairs:
                 print(p.name, p.a, p.b, " ".join(p.args), "->", ", ".join(p.expected) or "parity")
             return 0
-        from parity.engines.tf_import import quiet_import
+        from parity import lazy
 
-        quiet_import()
+        lazy.tensorflow()
         start = time.perf_counter()
         scores = []
         print(HEADER, flush=True)

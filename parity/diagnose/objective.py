@@ -17,7 +17,7 @@ objective shows at the same weights.
 
 import numpy as np
 
-from ..weights import from_canonical, to_canonical
+from ..description.layouts import from_canonical, to_canonical
 from .causes import BIAS_DECAY, L2_CONVENTION, LOSS_REDUCTION, WEIGHT_DECAY
 from .fitting import Term, fit_columns
 

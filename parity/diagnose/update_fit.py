@@ -15,7 +15,7 @@ r = (lr_B·m_B)/(lr_A·m_A) and c = −lr_B·m_B·(f_B − f_A), so
 
 import numpy as np
 
-from ..weights import to_canonical
+from ..description.layouts import to_canonical
 from .causes import BIAS_DECAY, L2_CONVENTION, LR_MULTIPLIER, OPTIMIZER, WEIGHT_DECAY, fix, side_fixes
 from .causes.keras import l2_argument
 from .fitting import FIT, Fit, Term, fit_columns
