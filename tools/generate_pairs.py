@@ -245,6 +245,7 @@ def main(argv=None):
     parser.add_argument("--count", type=int, default=120)
     parser.add_argument("--subset", type=int, help="run only a seeded, stratified subset of this size")
     parser.add_argument("--only", nargs="*", help="run only pairs whose name contains one of these")
+    parser.add_argument("--shard", help="I/N: run every N-th pair from the I-th (0-based), to spread a run")
     parser.add_argument("--out", help="folder for the specs (default: a temporary folder)")
     parser.add_argument("--list", action="store_true", help="write and list the pairs; run nothing")
     parser.add_argument("--json", help="write each pair's setting, expectation and report here")
@@ -255,6 +256,9 @@ def main(argv=None):
             pairs = subset(pairs, args.subset)
         if args.only:
             pairs = [p for p in pairs if any(s in p.name for s in args.only)]
+        if args.shard:
+            i, n = (int(v) for v in args.shard.split("/"))
+            pairs = pairs[i::n]
         if args.list:
             for p in pairs:
                 print(p.name, p.a, p.b, " ".join(p.args), "->", ", ".join(p.expected) or "parity")

@@ -183,7 +183,8 @@ def _penalty(fit, term, ref, other, keras_ref):
                       f"The same weight penalty is written with a factor of {times} between the sides{half}: side "
                       f"{other}'s penalty is {s:.4g} × side {ref}'s {written} (λΣw² with λ = {lam:.6g}), "
                       f"i.e. {lam * s:.6g}·Σw², gradient {2 * lam * s:.6g}·w against {2 * lam:.6g}·w.",
-                      f"{keras_fix}; or side {other}: multiply its penalty by {1 / f:g} (λ → {1 / f:g}λ)")
+                      f"{keras_fix}; or side {other}: multiply its penalty by {1 / f:g} (λ → {1 / f:g}λ: "
+                      f"{lam:.6g}·Σw², gradient {2 * lam:.6g}·w, a NumPy update W·(1 − {2 * lam:.6g}·lr) − lr·dW)")
     return _cause(WEIGHT_DECAY, fit, term,
                   f"The penalties differ in λ: side {other}'s is {s:.4g} × side {ref}'s {written}.",
                   f"give both sides the same λ: side {other}'s penalty {lam * s:.6g}·Σw² against side {ref}'s "
