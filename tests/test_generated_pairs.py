@@ -18,7 +18,7 @@ _spec = importlib.util.spec_from_file_location("parity_generate_pairs", ROOT / "
 generated = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(generated)
 
-SIZE = 12  # about 60-90 s on two cores
+SIZE = 10  # about 60-80 s on two cores
 
 with tempfile.TemporaryDirectory() as _folder:
     NAMES = [p.name for p in generated.subset(generated.generate(_folder), SIZE)]
