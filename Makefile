@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PARITY := $(VENV)/bin/parity
 STORY1 := configs/story1
 
-.PHONY: install demo test lint bench clean fuzz zoo octave
+.PHONY: install demo test lint bench clean fuzz zoo octave generated
 
 install: $(VENV)/.installed
 
@@ -49,6 +49,13 @@ bench: install
 # found, rank, time. Exits 1 when an expected cause is not ranked first.
 zoo: install
 	$(PY) tools/zoo.py
+
+# The generated suite (tools/generate_pairs.py): 120 seeded planted and equivalent pairs over sizes,
+# activations, losses, λ, rates and starting weights, Keras against NumPy (with and without grads()),
+# Caffe and MatConvNet. Exits 1 when a planted cause is not ranked first or an equivalent pair is not
+# parity; `make test` runs a bounded subset (tests/test_generated_pairs.py).
+generated: install
+	$(PY) tools/generate_pairs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -26,9 +26,15 @@ def diagnose(ctx):
         causes += gradcheck.gradient_bugs(ctx)
     if ctx.y is not None:
         causes += signatures.label_offset(ctx)
-    causes += signatures.penalty(ctx)
-    causes += signatures.constant_scale(ctx)
-    causes += update_causes(ctx)
+    from .objective import objective_causes
+
+    fitted, found = objective_causes(ctx)
+    if fitted:  # an adapter's objective fitted against the other side's terms replaces the pattern matches
+        causes += found
+    elif first.quantity != "weight":  # gradients after a weight that differs differ because of it
+        causes += signatures.penalty(ctx)
+        causes += signatures.constant_scale(ctx)
+    causes += _merge(causes, update_causes(ctx))
     ignored = [ignored_decay(d) for d in ctx.spec_differences or [] if d["cause"] == LR_DECAY_IGNORED]
     if ignored and any(c.code in (LR_SCHEDULE, OPTIMIZER) for c in causes):
         causes = ignored + causes  # the ignored argument is why the schedules differ
@@ -38,7 +44,18 @@ def diagnose(ctx):
         from .fallback import from_spec
 
         causes = from_spec(ctx)
-    return causes
+    return ranked(causes)
+
+
+def _merge(causes, more):
+    """`more` without the codes `causes` already names: one finding, seen twice, is one cause."""
+    seen = {c.code for c in causes}
+    return [c for c in more if c.code not in seen]
+
+
+def ranked(causes):
+    """Named causes before possible ones (a stable sort: each group keeps its own order)."""
+    return sorted(causes, key=lambda c: c.possible)
 
 
 def ignored_decay(diff):

@@ -11,6 +11,8 @@ class Cause:
     message: str
     evidence: str
     fix: str | None = None
+    confidence: float | None = None  # from the fit that found it (diagnose/fitting.py); None: a direct finding
+    fit: dict | None = None  # the fitted coefficients and residual behind it
 
     def __post_init__(self):
         from .causes import info
@@ -23,9 +25,22 @@ class Cause:
 
         return info(self.code).summary
 
+    @property
+    def possible(self):
+        """A cause whose fit explains the difference only in part: listed, never ranked above a named one."""
+        from .fitting import WELL
+
+        return self.confidence is not None and self.confidence < WELL
+
     def as_dict(self):
-        return {"code": self.code, "summary": self.summary, "layer_a": self.layer_a, "layer_b": self.layer_b,
-                "message": self.message, "evidence": self.evidence, "fix": self.fix}
+        out = {"code": self.code, "summary": self.summary, "layer_a": self.layer_a, "layer_b": self.layer_b,
+               "message": self.message, "evidence": self.evidence, "fix": self.fix,
+               "confidence": 1.0 if self.confidence is None else self.confidence}
+        if self.possible:
+            out["possible"] = True
+        if self.fit is not None:
+            out["fit"] = self.fit
+        return out
 
 
 @dataclass

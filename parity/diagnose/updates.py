@@ -9,22 +9,18 @@ import numpy as np
 
 from ..weights import to_canonical
 from .causes import (
-    BIAS_DECAY,
     DECOUPLED_DECAY,
-    LR_MULTIPLIER,
     LR_SCHEDULE,
     MOMENTUM_FORMULATION,
     OPTIMIZER,
-    WEIGHT_DECAY,
     fix,
     framework_of,
     side_fixes,
 )
-from .causes.keras import l2_argument
 from .evidence import Cause
+from .update_fit import decay_causes, holds, rate_causes, tensor_fits
 
 FIT = 1e-2
-SIGNIFICANT = 0.1  # a decay term explaining less of the gap between the updates is rounding, not a finding
 
 
 def fit(da, db, w):
@@ -74,8 +70,9 @@ def update_causes(ctx):
     if not bad:
         return causes
     lr = ctx.rates[ctx.step - 1][0] if ctx.rates else None
-    if all(row[5] < FIT for row in bad):
-        causes += _multipliers(bad, ctx, len(rows)) + _decays(bad, ctx, lr)
+    fits = tensor_fits(ctx)
+    if holds(fits):
+        causes += rate_causes(fits, ctx) + decay_causes(fits, ctx, lr)
     else:
         causes += _rule(bad, ctx)
     return causes
@@ -103,50 +100,6 @@ def _schedule(ctx, fields):
                           f"Update {i + 1} uses learning rate {ra:.6g} on side A and {rb:.6g} on side B{before}: "
                           "the learning-rate schedules differ.", _rates_text(ctx, i + 1), fix(LR_SCHEDULE))]
     return []
-
-
-def _multipliers(bad, ctx, total):
-    odd = [(ta, tb, r) for ta, tb, _, r, _, _, _ in bad if abs(r - 1) > FIT]
-    if not odd:
-        return []
-    roles = sorted({ta.role for ta, _, _ in odd})
-    ratios = sorted({round(r, 3) for _, _, r in odd})
-    names = ", ".join(f"{ta.shown}.{ta.role}" for ta, _, _ in odd)
-    evidence = "; ".join(f"{ta.shown}.{ta.role}: update B/A = {r:.4g}" for ta, _, r in odd)
-    if len(odd) < total:  # some tensors update alike: a factor on some parameters, not a global rate
-        dialects = [s.dialect for s in ctx.sides]
-        return [Cause(LR_MULTIPLIER, odd[0][0].shown, odd[0][1].shown,
-                      f"Side B updates the {_plural(roles[0])} {ratios[0]:g}× as fast as side A: a per-parameter "
-                      f"learning-rate multiplier (Caffe lr_mult, MatConvNet learningRate) on {names}.", evidence,
-                      side_fixes(LR_MULTIPLIER, dialects, role=roles[0]) or fix(LR_MULTIPLIER))]
-    return [Cause(OPTIMIZER, odd[0][0].shown, odd[0][1].shown,
-                  f"Side B's updates are {', '.join(f'{r:g}' for r in ratios)}× side A's: the learning rates differ.",
-                  evidence, fix(OPTIMIZER, None, "rate"))]
-
-
-def _decays(bad, ctx, lr):
-    by_role = {}
-    for ta, tb, _, r, c, _, share in bad:
-        if share > SIGNIFICANT and lr:
-            by_role.setdefault(ta.role, []).append((ta, tb, -c / (lr * r if r else lr)))
-    causes = []
-    for role, hits in by_role.items():
-        lam = float(np.median([h[2] for h in hits]))
-        if abs(lam) < 1e-9:
-            continue
-        code = BIAS_DECAY if role == "bias" else WEIGHT_DECAY
-        more = "B" if lam > 0 else "A"
-        values = {"half": f"{l2_argument(abs(lam)):.4g}", "lam": f"{abs(lam):.4g}"}
-        framed = side_fixes(code, [s.dialect for s in ctx.sides], join=", or ", **values)
-        # the kernels: each side's phrasing, then "the same weight_decay on the other side"; the biases: either
-        tail = fix(code, None, **values) if code == WEIGHT_DECAY or framed is None else None
-        causes.append(Cause(
-            code, hits[0][0].shown, hits[0][1].shown,
-            f"Side {more} decays the {_plural(role)} by an extra {abs(lam):.4g}·w in each gradient"
-            + (" (Caffe decays biases unless decay_mult: 0)" if role == "bias" else "") + ".",
-            "; ".join(f"{ta.shown}.{role}: Δλ = {v:.4g}" for ta, _, v in hits),
-            ", or ".join(t for t in (framed, tail) if t)))
-    return causes
 
 
 def _decoupled(d, sides):

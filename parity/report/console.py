@@ -37,12 +37,15 @@ def render_check(console, result, options):
     render_sparklines(console, result)
     for cause in result.causes:
         console.print()
-        console.print(f"[bold yellow]cause: {cause.code}[/]  {escape(cause.message)}")
+        label = "possible cause" if cause.possible else "cause"
+        confidence = f" (confidence {cause.confidence:.2f})" if cause.confidence is not None else ""
+        console.print(f"[bold yellow]{label}: {cause.code}[/]{confidence}  {escape(cause.message)}")
         console.print(f"  [dim]evidence:[/] {escape(cause.evidence)}")
         if cause.fix:
             console.print(f"  [bold]fix:[/] {escape(cause.fix)}")
     if result.status == "diverged" and not result.causes:
-        console.print("\n[yellow]No known signature matched the first divergence; see the table above.[/]")
+        console.print("\n[yellow]No known cause: no signature's fit explains the first divergence; see the table "
+                      "above.[/]")
     if result.ablation is not None:
         render_ablation(console, result.ablation)
     for note in result.notes:
