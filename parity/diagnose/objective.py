@@ -177,7 +177,7 @@ def _penalty(fit, term, ref, other, keras_ref):
         f = near[0]
         half = " (½λΣw² against λΣw²)" if f == 0.5 else " (λΣw² against ½λΣw²)" if f == 2.0 else ""
         times = f"{1 / f:g}" if f < 1 else f"{f:g}"
-        keras_fix = (f"side {ref}: keras.regularizers.L2({lam * f:.6g}) (= {f:g}·λ) in place of {written}"
+        keras_fix = (f"side {ref}: use keras.regularizers.L2({lam * f:.6g}) (= {f:g}·λ) in place of {written}"
                      if keras_ref else f"side {ref}: multiply its penalty by {f:g}")
         return _cause(L2_CONVENTION, fit, term,
                       f"The same weight penalty is written with a factor of {times} between the sides{half}: side "
