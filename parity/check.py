@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .compare import validate_tolerance
 from .diagnose import dtype_cause
 from .diagnose.spec_diff import differences
-from .engines.factory import select_device
+from .engines.factory import reserve_replicas, select_device
 from .errors import UsageError
 from .live import PairRun
 from .sides import prepare_sides
@@ -35,6 +35,8 @@ class Options:
     ablate_budget: float = 120.0
     timeout: float | None = None  # --timeout: seconds for the whole check
     deadline: float | None = None  # time.monotonic() by which the check must end; set from timeout
+    a_replicas: int = 1  # --a-replicas: run side A data-parallel on its framework's own distributed engine
+    b_replicas: int = 1
 
 
 def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
@@ -43,9 +45,11 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
     validate_options(opts)
     if opts.timeout is not None and opts.deadline is None:
         opts.deadline = time.monotonic() + opts.timeout
+    reserve_replicas(max(opts.a_replicas, opts.b_replicas))  # before any spec starts TensorFlow
     (side_a, side_b), samples, inputs = prepare_sides(
         (spec_a, spec_b), opts, (opts.a_input, opts.b_input), ("--a-input", "--b-input"), ("side A", "side B"),
         (opts.a_set, opts.b_set))
+    check_replicas(opts, len(samples.y))
     if on_step is not None and hasattr(on_step, "begin"):
         on_step.begin((side_a, side_b), inputs, samples)  # a trace writer's metadata: specs, inputs, samples
     device = select_device(opts.device)
@@ -101,7 +105,18 @@ def validate_options(opts):
     validate_tolerance(opts.rtol, opts.atol)
     if not opts.lr > 0:
         raise UsageError(f"--lr must be positive; received {opts.lr}.")
+    for flag, count in (("--a-replicas", opts.a_replicas), ("--b-replicas", opts.b_replicas)):
+        if count < 1:
+            raise UsageError(f"{flag} must be 1 or more; received {count}.")
     if opts.timeout is not None and not opts.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds; received {opts.timeout}.")
 
 
+
+
+def check_replicas(opts, samples):
+    """The full batch is split evenly over a replicated side's replicas."""
+    for flag, count in (("--a-replicas", opts.a_replicas), ("--b-replicas", opts.b_replicas)):
+        if samples % count:
+            raise UsageError(f"{flag} {count}: the full batch of {samples} samples does not split evenly over "
+                             f"{count} replicas; give --samples a multiple of {count}.")
