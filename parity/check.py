@@ -68,6 +68,7 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
             measured.notes.append("float32 noise was measured by rerunning each side in float64 and used as the "
                                   "tolerance where it exceeded the default")
         result = measured
+    result.notes += replica_notes(opts, len(samples.y))
     result.spec_differences = differences(side_a.description, side_b.description)
     if opts.ablate and result.status == "diverged":
         from .diagnose import ablation
@@ -112,6 +113,18 @@ def validate_options(opts):
         raise UsageError(f"--timeout must be a positive number of seconds; received {opts.timeout}.")
 
 
+
+
+def replica_notes(opts, samples):
+    """What a data-parallel side did, and what it leaves out: randomness per replica."""
+    notes = [f"side {label} ran data-parallel on {n} replicas, {samples // n} samples each (Keras: MirroredStrategy; "
+             "PyTorch: DistributedDataParallel); its loss and gradients are what the replicas' reduction applies, "
+             "its activations gathered in sample order"
+             for label, n in (("A", opts.a_replicas), ("B", opts.b_replicas)) if n > 1]
+    if notes:
+        notes.append("dropout is off on every side, so randomness per replica (each replica's own dropout mask or "
+                     "augmentation) is not compared")
+    return notes
 
 
 def check_replicas(opts, samples):

@@ -12,6 +12,8 @@ def test_keras_mlp_on_two_replicas_is_parity_over_ten_steps(check_json):
     code, report = check_json(MLP, MLP, "--b-replicas", "2", "--samples", "32", "--steps", "10")
     assert code == 0, report
     assert report["status"] == "parity" and report["steps_run"] == 10
+    notes = " ".join(report.get("notes", []))
+    assert "side B ran data-parallel on 2 replicas, 16 samples each" in notes and "dropout is off" in notes
 
 
 def test_keras_summed_loss_on_two_replicas_is_parity(check_json):

@@ -18,7 +18,7 @@ MODULES = {  # engine name -> module under parity.engines that registers it
     "torch": "torch_engine",
 }
 # A replicated side (--a-replicas N > 1) is a run mode of its engine: the framework's own data parallelism.
-REPLICATED_MODULES = {"keras": "keras_replicated"}
+REPLICATED_MODULES = {"keras": "keras_replicated", "torch": "torch_ddp"}
 ENGINES = {}  # engine name -> constructor(side, label, dtype, device, sgd_lr, lr) -> Engine
 REPLICATED = {}  # engine name -> constructor(side, label, dtype, device, sgd_lr, lr, replicas) -> Engine
 

@@ -290,4 +290,4 @@ REPLICA_REDUCTION = cause(
     "with --a-replicas/--b-replicas differing, every diverged gradient of one side is the other's times the "
     "replica count (or its inverse)",
     "a PyTorch spec with a summed loss under DistributedDataParallel on 2 processes against one process",
-    detected=False, facts=((M, matconvnet.GRADIENT_SCALE[matconvnet.MASTER]),))
+    facts=((M, matconvnet.GRADIENT_SCALE[matconvnet.MASTER]),))
