@@ -1,15 +1,16 @@
 """PyTorch under DistributedDataParallel (gloo, 2 local processes that parity launches and stops) against
-one process. Process start-up is slow: two group runs in all, each a few steps."""
+one process. Process start-up is slow: three group runs in all (one fails at once), each a few steps."""
 
 import types
 
 import numpy as np
+import pytest
 import torch
 from conftest import CONFIGS
 
 from parity.compare import Tolerance, first_diverged, judge, rel_error, step_pairs
 from parity.diagnose import Context, diagnose
-from parity.engines.torch_ddp import ReplicatedTorchEngine
+from parity.engines.torch_ddp import ReplicaError, ReplicatedTorchEngine
 from parity.engines.torch_ddp_worker import load_parts
 from parity.weights import match
 
@@ -74,3 +75,13 @@ def test_summed_loss_under_ddp_names_replica_reduction():
             e.close()
     assert [c.code for c in causes] == ["replica-reduction"]
     assert "2 times" in causes[0].message and "DistributedDataParallel" in causes[0].fix
+
+
+def test_a_failing_process_is_one_error_and_no_process_is_left(tmp_path):
+    spec = tmp_path / "broken.py"
+    spec.write_text("def build():\n    raise ValueError('no model here')\n")
+    with pytest.raises(ReplicaError) as caught:
+        ReplicatedTorchEngine((str(spec), "build", {}, None, (784,)), "B", "float32", 2)
+    message = str(caught.value)
+    assert "DistributedDataParallel on 2 processes" in message and "ValueError: no model here" in message
+    assert len(caught.value.processes) == 2 and all(p.poll() is not None for p in caught.value.processes)

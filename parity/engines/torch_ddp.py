@@ -26,7 +26,7 @@ from multiprocessing.connection import Listener
 import numpy as np
 
 from ..description import Tensor
-from ..errors import SpecError, UsageError
+from ..errors import InternalError, SpecError, UsageError
 from .base import Engine, Evaluation
 from .factory import register
 
@@ -124,8 +124,10 @@ class DDPGroup:
             lines = [line for line in log.read().decode(errors="replace").splitlines() if line.strip()]
             accounts.append(f"rank {rank}: " + (" | ".join(lines[-3:]) if lines else "(no output)"))
         path, name = self.source[:2]
-        raise ReplicaError(f"DistributedDataParallel on {self.replicas} processes ({path}:{name}): {what}. "
-                           + "; ".join(accounts), path=path)
+        error = ReplicaError(f"DistributedDataParallel on {self.replicas} processes ({path}:{name}): {what}. "
+                             + "; ".join(accounts), path=path)
+        error.processes = list(self.procs)  # all stopped by now
+        raise error
 
     def close(self):
         atexit.unregister(self.close)
@@ -218,9 +220,13 @@ def _canonical(a):
 
 @register("torch", replicated=True)
 def _from_side(side, label, dtype, device=None, sgd_lr=None, lr=None, replicas=2):
-    """The side's spec built again in every process, from its file and function (`path:NAME`)."""
-    path, _, name = str(side.path).partition(":")
-    kwargs = dict(getattr(side.handle, "kwargs", None) or {})
+    """The side's spec built again in every process, from its file, its function NAME and NAME's keyword
+    arguments (--a-set/--b-set), which the PyTorch dialect's handle names."""
+    name = getattr(side.handle, "name", None)
+    if name is None:
+        raise InternalError(f"side {label} ({side.path}): the PyTorch side's handle does not say which function "
+                            "of the spec built it (handle.name, handle.kwargs), so its processes cannot build it.")
+    path, kwargs = str(side.path), dict(getattr(side.handle, "kwargs", None) or {})
     where = "cuda" if device is not None and "gpu" in str(device).lower() else "cpu"
     return ReplicatedTorchEngine((path, name or "build", kwargs, sgd_lr, tuple(side.input_shape)), label, dtype,
                                  replicas, where)
