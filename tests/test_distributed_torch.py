@@ -1,18 +1,15 @@
 """PyTorch under DistributedDataParallel (gloo, 2 local processes that parity launches and stops) against
 one process. Process start-up is slow: three group runs in all (one fails at once), each a few steps."""
 
-import types
 
 import numpy as np
 import pytest
 import torch
 from conftest import CONFIGS
 
-from parity.compare import Tolerance, first_diverged, judge, rel_error, step_pairs
-from parity.diagnose import Context, diagnose
+from parity.compare import rel_error
 from parity.engines.torch_ddp import ReplicaError, ReplicatedTorchEngine
 from parity.engines.torch_ddp_worker import load_parts
-from parity.weights import match
 
 MLP = str(CONFIGS / "distributed" / "torch_mlp.py")
 
@@ -55,26 +52,16 @@ def test_torch_mlp_under_ddp_on_two_processes_is_one_process_over_steps():
     assert all(p.poll() is not None for p in ddp.group.procs)  # every process stopped
 
 
-def test_summed_loss_under_ddp_names_replica_reduction():
-    x, y = _batch()
-    source = (MLP, "build_summed", {}, None, (784,))
-    engines = [ReplicatedTorchEngine(source, "A", "float32", 1), ReplicatedTorchEngine(source, "B", "float32", 2)]
-    try:
-        engines[1].set_weights(engines[0].get_weights())
-        evs = [e.evaluate(x, y) for e in engines]
-        weights = [e.get_weights() for e in engines]
-        matches, mismatch = match(engines[0].tensors, engines[1].tensors)
-        assert mismatch is None
-        rows = judge(0, step_pairs(matches, *weights, *evs, "terms"), Tolerance(1e-5))
-        first = first_diverged(rows)
-        assert (first.quantity, first.step) == ("loss", 0)
-        sides = tuple(types.SimpleNamespace(path=MLP, dialect="pytorch", description=None) for _ in "AB")
-        causes = diagnose(Context(0, first, rows, sides, engines, evs, weights, matches, [x, x], y, "terms"))
-    finally:
-        for e in engines:
-            e.close()
-    assert [c.code for c in causes] == ["replica-reduction"]
-    assert "2 times" in causes[0].message and "DistributedDataParallel" in causes[0].fix
+def test_summed_loss_under_ddp_names_replica_reduction(check_json):
+    # side B sums its loss on each of 2 processes and DDP averages them: its gradients are 16 (= 32 samples / 2
+    # processes) times side A's mean-loss gradients, in one process
+    code, report = check_json(MLP, f"{MLP}:build_summed", "--b-replicas", "2", "--samples", "32", "--steps", "1")
+    assert code == 1
+    assert (report["first_divergence"]["step"], report["first_divergence"]["quantity"]) == (0, "loss")
+    assert [c["code"] for c in report["causes"]] == ["replica-reduction"]
+    cause = report["causes"][0]
+    assert "exactly 16 times" in cause["message"] and "DistributedDataParallel" in cause["fix"]
+    assert "gradient A/B = 0.0625" in cause["evidence"]
 
 
 def test_a_failing_process_is_one_error_and_no_process_is_left(tmp_path):

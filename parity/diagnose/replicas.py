@@ -91,19 +91,20 @@ def replica_reduction(ctx):
         return []
     r = float(np.median([x for _, x in ratios]))
     n = max(counts)
-    if abs(r / n - 1) < FIT:
-        big, small = "A", "B"
-    elif abs(r * n - 1) < FIT:
-        big, small = "B", "A"
-    else:
+    per = len(ctx.y) // n
+    factors = {n: f"{n}, the number of replicas", per: f"{per}, the samples per replica (a loss summed on each "
+               "replica and averaged over them, against a mean over the batch)"}
+    found = [(f, why, side) for f, why in factors.items() if f > 1
+             for side, value in (("A", r), ("B", 1 / r)) if abs(value / f - 1) < FIT]
+    if not found or any(abs(x / r - 1) > FIT for _, x in ratios):
         return []
-    if any(abs(x / r - 1) > FIT for _, x in ratios):
-        return []
+    f, why, big = found[0]
+    small = "B" if big == "A" else "A"
     replicated = "AB"[int(counts[1] > counts[0])]
     dialect = ctx.sides["AB".index(replicated)].dialect
     shown = ", ".join(f"{name} {x:.6g}" for name, x in ratios[:4])
     return [Cause(registry.REPLICA_REDUCTION, None, None,
-                  f"Side {big}'s gradients are exactly {n} times side {small}'s, the number of replicas: side "
+                  f"Side {big}'s gradients are exactly {f} times side {small}'s — {why}: side "
                   f"{replicated}'s loss is scaled per replica (a summed loss under gradient averaging, or a loss or "
                   "penalty added on every replica).",
                   f"step {ctx.step}: gradient A/B = {r:.6g} on {len(ratios)} diverged tensors ({shown}); "
