@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .compare import validate_tolerance
 from .diagnose import dtype_cause
 from .diagnose.spec_diff import differences
-from .engines.factory import select_device
+from .engines.factory import reserve_replicas, select_device
 from .errors import UsageError
 from .live import PairRun
 from .sides import prepare_sides
@@ -35,6 +35,8 @@ class Options:
     ablate_budget: float = 120.0
     timeout: float | None = None  # --timeout: seconds for the whole check
     deadline: float | None = None  # time.monotonic() by which the check must end; set from timeout
+    a_replicas: int = 1  # --a-replicas: run side A data-parallel on its framework's own distributed engine
+    b_replicas: int = 1
 
 
 def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
@@ -43,9 +45,11 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
     validate_options(opts)
     if opts.timeout is not None and opts.deadline is None:
         opts.deadline = time.monotonic() + opts.timeout
+    reserve_replicas(max(opts.a_replicas, opts.b_replicas))  # before any spec starts TensorFlow
     (side_a, side_b), samples, inputs = prepare_sides(
         (spec_a, spec_b), opts, (opts.a_input, opts.b_input), ("--a-input", "--b-input"), ("side A", "side B"),
         (opts.a_set, opts.b_set))
+    check_replicas(opts, len(samples.y))
     if on_step is not None and hasattr(on_step, "begin"):
         on_step.begin((side_a, side_b), inputs, samples)  # a trace writer's metadata: specs, inputs, samples
     device = select_device(opts.device)
@@ -64,6 +68,7 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
             measured.notes.append("float32 noise was measured by rerunning each side in float64 and used as the "
                                   "tolerance where it exceeded the default")
         result = measured
+    result.notes += replica_notes(opts, len(samples.y))
     result.spec_differences = differences(side_a.description, side_b.description)
     if opts.ablate and result.status == "diverged":
         from .diagnose import ablation
@@ -101,7 +106,30 @@ def validate_options(opts):
     validate_tolerance(opts.rtol, opts.atol)
     if not opts.lr > 0:
         raise UsageError(f"--lr must be positive; received {opts.lr}.")
+    for flag, count in (("--a-replicas", opts.a_replicas), ("--b-replicas", opts.b_replicas)):
+        if count < 1:
+            raise UsageError(f"{flag} must be 1 or more; received {count}.")
     if opts.timeout is not None and not opts.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds; received {opts.timeout}.")
 
 
+
+
+def replica_notes(opts, samples):
+    """What a data-parallel side did, and what it leaves out: randomness per replica."""
+    notes = [f"side {label} ran data-parallel on {n} replicas, {samples // n} samples each (Keras: MirroredStrategy; "
+             "PyTorch: DistributedDataParallel); its loss and gradients are what the replicas' reduction applies, "
+             "its activations gathered in sample order"
+             for label, n in (("A", opts.a_replicas), ("B", opts.b_replicas)) if n > 1]
+    if notes:
+        notes.append("dropout is off on every side, so randomness per replica (each replica's own dropout mask or "
+                     "augmentation) is not compared")
+    return notes
+
+
+def check_replicas(opts, samples):
+    """The full batch is split evenly over a replicated side's replicas."""
+    for flag, count in (("--a-replicas", opts.a_replicas), ("--b-replicas", opts.b_replicas)):
+        if samples % count:
+            raise UsageError(f"{flag} {count}: the full batch of {samples} samples does not split evenly over "
+                             f"{count} replicas; give --samples a multiple of {count}.")

@@ -210,6 +210,9 @@ def main():
 @click.option("--b-input", default=None, help="Side B's input transform.")
 @_set_option("a")
 @_set_option("b")
+@click.option("--a-replicas", type=int, default=1, show_default=True,
+              help="Run side A data-parallel on N replicas (Keras MirroredStrategy, PyTorch DDP); N divides --samples.")
+@click.option("--b-replicas", type=int, default=1, show_default=True, help="Run side B data-parallel on N replicas.")
 @REPORT_OPTIONS
 @click.option("--ablate", is_flag=True,
               help="Align each declared difference alone to the other side's value, rerun, rank them, and find the "

@@ -14,9 +14,11 @@ PHASES = ("training both sides", "float64 rerun: each side again in float64 to m
 
 
 def new_engine(side, label, dtype, device, opts):
-    """A fresh engine for one side at `dtype`: its own optimizer, or plain SGD at --lr under --optimizer sgd."""
+    """A fresh engine for one side at `dtype`: its own optimizer, or plain SGD at --lr under --optimizer sgd;
+    data-parallel on --a-replicas/--b-replicas replicas (a recorded side, one replica)."""
     sgd_lr = opts.lr if opts.optimizer == "sgd" else None
-    return make_engine(side, label, dtype, device, sgd_lr, opts.lr)
+    replicas = getattr(opts, f"{label.lower()}_replicas", 1)
+    return make_engine(side, label, dtype, device, sgd_lr, opts.lr, replicas=replicas)
 
 
 class EngineSource:

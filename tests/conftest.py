@@ -10,6 +10,19 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # tests run on the CPU
 
+
+def _reserve_two_replicas():
+    """TensorFlow fixes its logical devices when it starts, once per process: split the CPU in two now, as
+    `parity check --b-replicas 2` does before loading specs, so the in-process data-parallel tests run."""
+    from parity import lazy
+    from parity.engines.factory import reserve_replicas
+
+    reserve_replicas(2)
+    lazy.tensorflow()
+
+
+_reserve_two_replicas()
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 STORY1 = CONFIGS / "story1"

@@ -16,10 +16,14 @@ def diagnose(ctx):
     if first.quantity == "activation" and first.index == -1:
         has_inputs = ctx.inputs is not None and all(x is not None for x in ctx.inputs)
         return [signatures.input_scale(ctx)] if has_inputs else []
+    from . import replicas
     from .causes import LR_DECAY_IGNORED, LR_SCHEDULE, OPTIMIZER
     from .custom_step import custom_step
     from .updates import update_causes
 
+    distributed = replicas.batchnorm_sync(ctx) + replicas.replica_reduction(ctx)
+    if distributed:
+        return distributed  # a replica count explains the difference: a loss scale or a statistic would repeat it
     causes = custom_step(ctx)  # measured beside the step itself: it explains an update before any signature
     if ctx.engines is not None:
         causes += signatures.stochastic(ctx)

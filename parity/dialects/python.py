@@ -54,8 +54,19 @@ def _torch_side(path, obj, factory, name, preprocess):
     from .torch.side import torch_side
     from .torch.spec import read_parts
 
-    return torch_side(path, read_parts(obj, path, name), lambda: read_parts(_build(factory, path, name)[0], path, name),
+    side = torch_side(path, read_parts(obj, path, name), lambda: read_parts(_build(factory, path, name)[0], path, name),
                       preprocess)
+    return _named(side, name, dict(factory.keywords) if isinstance(factory, functools.partial) else {})
+
+
+def _named(side, name, kwargs):
+    """The function and keyword arguments that built a PyTorch side: the processes of a data-parallel run
+    (engines/torch_ddp.py) build the spec again from them."""
+    side.handle.name, side.handle.kwargs = name, kwargs
+    if side.rebind is not None:
+        rebind = side.rebind
+        side.rebind = lambda shape: _named(rebind(shape), name, kwargs)
+    return side
 
 
 def _import(path):

@@ -279,16 +279,15 @@ BATCHNORM_SYNC = cause(
     "batchnorm-sync", "batch statistics per replica against the whole batch",
     "Under data parallelism, a batch normalisation normalises with each replica's own batch moments on one "
     "side and with the whole batch's on the other (synchronised batch norm, or a single device).",
-    "pending: activations after a batch norm that differ with --a-replicas/--b-replicas and agree on one "
-    "replica",
-    "a Keras model on 2 replicas under MirroredStrategy against the same model on one device",
-    detected=False)
+    "at step 0, with --a-replicas/--b-replicas differing, the activations of a stage holding a batch norm "
+    "differ while the stage's input agrees",
+    "configs/distributed/keras_cnn_bn.py against itself with --b-replicas 2 (MirroredStrategy on 2 devices)")
 
 REPLICA_REDUCTION = cause(
     "replica-reduction", "a loss, penalty or gradient scaled by the number of replicas",
     "Under data parallelism, a loss, penalty or gradient is scaled by the number of replicas: a summed loss "
     "under gradient averaging, a penalty added on every replica.",
-    "pending: gradients that differ by the replica count (or its inverse) between a replicated side and a "
-    "single-device one",
+    "with --a-replicas/--b-replicas differing, every diverged gradient of one side is the other's times the "
+    "replica count (or its inverse)",
     "a PyTorch spec with a summed loss under DistributedDataParallel on 2 processes against one process",
-    detected=False, facts=((M, matconvnet.GRADIENT_SCALE[matconvnet.MASTER]),))
+    facts=((M, matconvnet.GRADIENT_SCALE[matconvnet.MASTER]),))

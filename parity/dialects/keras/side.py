@@ -49,8 +49,20 @@ def fresh_keras_names():
     """Keras numbers layer names per process (dense, dense_1, ...): reset them so each spec's layers
     are named as they are when that spec is built alone. Built models keep working."""
     keras = sys.modules.get("keras")
-    if keras is not None:
-        keras.backend.clear_session(free_memory=False)
+    if keras is None:
+        return
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and tf.distribute.has_strategy():
+        # Building a replicated side inside tf.distribute's scope: clear_session would also reset TF's default
+        # graph, which holds the scope (keras/src/backend/common/global_state.py:82), and the variables would
+        # no longer be mirrored. Reset only Keras's per-process names (the state clear_session drops first).
+        import threading
+
+        from keras.src.backend.common import global_state
+
+        global_state.GLOBAL_STATE_TRACKER = threading.local()
+        return
+    keras.backend.clear_session(free_memory=False)
 
 
 def model_dtype(model):
