@@ -144,6 +144,12 @@ def table(outcomes, out=sys.stdout):
             print("  ".join("-" * w for w in widths), file=out)
 
 
+def _replicas(pair):
+    """The most replicas a pair's --a-replicas/--b-replicas ask for."""
+    args = [str(a) for a in pair.args]
+    return max([int(args[i + 1]) for i, a in enumerate(args[:-1]) if a in ("--a-replicas", "--b-replicas")] or [1])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", default=str(MANIFEST))
@@ -153,6 +159,10 @@ def main(argv=None):
     parser.add_argument("--known-gaps-ok", action="store_true",
                         help="exit 0 when the only misses are pairs the manifest marks xfail")
     args = parser.parse_args(argv)
+    pairs_replicas = max([_replicas(p) for p in load_manifest(Path(args.manifest))] or [1])
+    from parity.engines.factory import reserve_replicas
+
+    reserve_replicas(pairs_replicas)  # one process runs every pair: TensorFlow's devices are fixed at its start
     pairs = load_manifest(args.manifest)
     if args.only:
         pairs = [p for p in pairs if any(s in p.name for s in args.only)]

@@ -271,9 +271,12 @@ CUSTOM_STEP = cause(
     "custom-step", "a model's own training step does what its declared optimizer and loss do not say",
     "A Keras model's train_step or a PyTorch spec's step does something its declared optimizer and loss do "
     "not say (clips, scales, skips a term), so a port written from the declarations trains differently.",
-    "pending: the real step's update against the update the declared optimizer and loss give",
-    "a Keras model whose train_step clips the gradients against a PyTorch port without clipping",
-    detected=False, facts=((K, keras.CLIP_RULES), (C, caffe.CLIP_RULE)))
+    "after each update, the update the model's own step made against the update its declared optimizer "
+    "makes from its declared loss (made beside it and undone); named when they differ, with the measured "
+    "relation (e.g. 2.00x at every tensor) as evidence",
+    "a Keras model whose train_step doubles its gradients against the same model without the override "
+    "(configs/custom_step/keras_train_step.py)",
+    facts=((K, keras.CLIP_RULES), (C, caffe.CLIP_RULE)))
 
 BATCHNORM_SYNC = cause(
     "batchnorm-sync", "batch statistics per replica against the whole batch",
