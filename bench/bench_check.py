@@ -14,7 +14,8 @@ the work, model building included. Alone and check run back to back, --repeat ti
 and their ratios are printed. On a loaded machine the ratios are noisy: read the medians.
 
 Run: make bench   (or .venv/bin/python bench/bench_check.py [--pair cnn|mlp|both] [--steps N]
-     [--samples N] [--repeat R] [--micro-batch M])
+     [--samples N] [--repeat R] [--micro-batch M] [--baseline DIR]);  --micro: the --micro-batch memory benchmark
+     (residual CNN without BatchNormalization, 2,048 samples in micro-batches of 256 against 256 samples)
 """
 
 import argparse
@@ -33,6 +34,7 @@ CNN = ROOT / "bench" / "residual_cnn.py"
 PAIRS = {  # pair -> (spec A, spec B, default steps, default samples)
     "mlp": (f"{STORY1}/keras_mlp.py:build_half", f"{STORY1}/numpy_net.py", 100, None),
     "cnn": (str(CNN), str(CNN), 20, 1024),
+    "cnn-plain": (f"{CNN}:build_plain", f"{CNN}:build_plain", 20, 1024),  # no BatchNormalization
 }
 
 
@@ -64,8 +66,9 @@ def alone(pair, steps, count):
     import residual_cnn
 
     x, y = _samples(count, (28, 28, 1))
+    build = residual_cnn.build_plain if pair == "cnn-plain" else residual_cnn.build
     for _ in range(2):  # side A, side B
-        residual_cnn.build().fit(x, y, batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
+        build().fit(x, y, batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
 
 
 def check(pair, steps, count, micro_batch=None):
@@ -83,43 +86,50 @@ def check(pair, steps, count, micro_batch=None):
     result = run_check(spec_a, spec_b, opts)
     render_check(Console(file=io.StringIO(), width=100, color_system=None), result, opts)
     assert result.status == "parity", result.first
+    return [result.status, result.first and [result.first.step, result.first.quantity, result.first.layer_a]]
 
 
 def child(args):
     """One measurement in this fresh process: print {"wall": s, "rss": bytes} as JSON."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, os.environ.get("PARITY_ROOT", str(ROOT)))  # the parity under test (--baseline: another)
     from parity import lazy
 
     lazy.tensorflow()
     import keras  # noqa: F401
 
     start = time.perf_counter()
+    verdict = None
     if args.child == "alone":
         alone(args.pair, args.steps, args.samples)
     else:
-        check(args.pair, args.steps, args.samples, args.micro_batch)
+        verdict = check(args.pair, args.steps, args.samples, args.micro_batch)
     wall = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
-    print(json.dumps({"wall": wall, "rss": rss}))
+    print(json.dumps({"wall": wall, "rss": rss, "verdict": verdict}))
 
 
-def measure(kind, pair, steps, samples, micro_batch=None):
+def measure(kind, pair, steps, samples, micro_batch=None, root=ROOT):
     cmd = [sys.executable, __file__, "--child", kind, "--pair", pair, "--steps", str(steps)]
     if samples:
         cmd += ["--samples", str(samples)]
     if micro_batch:
         cmd += ["--micro-batch", str(micro_batch)]
-    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    env = {**os.environ, "PYTHONPATH": str(root), "PARITY_ROOT": str(root)}
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench(pair, steps, samples, repeat, micro_batch=None):
+def bench(pair, steps, samples, repeat, micro_batch=None, baseline=None):
     runs = {"alone": [], "check": []}
-    for _ in range(repeat):  # back to back: the machine's load changes less between the two
+    if baseline:
+        runs["before"] = []
+    for _ in range(repeat):  # back to back: the machine's load changes less between them
         runs["alone"].append(measure("alone", pair, steps, samples))
+        if baseline:
+            runs["before"].append(measure("check", pair, steps, samples, micro_batch, root=baseline))
         runs["check"].append(measure("check", pair, steps, samples, micro_batch))
     med = {k: {q: statistics.median(r[q] for r in v) for q in ("wall", "rss")} for k, v in runs.items()}
     label = f"{pair}, {steps} steps, {samples or 'all'} samples"
@@ -130,27 +140,51 @@ def bench(pair, steps, samples, repeat, micro_batch=None):
         rsss = ", ".join(f"{r['rss'] / 2**20:.0f}" for r in v)
         print(f"  {k:5s} wall s [{walls}] median {med[k]['wall']:.2f}; peak RSS MiB [{rsss}] "
               f"median {med[k]['rss'] / 2**20:.0f}")
-    ratios = [(c["wall"] / a["wall"], c["rss"] / a["rss"]) for a, c in zip(runs["alone"], runs["check"])]
-    print("  ratios per run (wall, memory): " + ", ".join(f"({w:.2f}x, {m:.2f}x)" for w, m in ratios))
-    print(f"  median ratio: wall {statistics.median(w for w, _ in ratios):.2f}x, "
-          f"peak memory {statistics.median(m for _, m in ratios):.2f}x", flush=True)
+    for kind in ("before", "check") if baseline else ("check",):
+        ratios = [(c["wall"] / a["wall"], c["rss"] / a["rss"]) for a, c in zip(runs["alone"], runs[kind])]
+        name = f"{kind} ({baseline})" if kind == "before" else kind
+        print(f"  {name} / alone per run (wall, memory): " + ", ".join(f"({w:.2f}x, {m:.2f}x)" for w, m in ratios))
+        print(f"  median ratio: wall {statistics.median(w for w, _ in ratios):.2f}x, "
+              f"peak memory {statistics.median(m for _, m in ratios):.2f}x", flush=True)
+
+
+def bench_micro(steps, repeat, samples=2048, micro=256):
+    """--micro-batch: the peak memory of a check on `samples` in micro-batches of `micro` against a check on
+    `micro` samples alone, and that both runs on `samples` give the same verdict (the plain residual CNN)."""
+    rows = []
+    for _ in range(repeat):
+        big = measure("check", "cnn-plain", steps, samples, micro)
+        small = measure("check", "cnn-plain", steps, micro)
+        rows.append((big, small))
+    whole = measure("check", "cnn-plain", steps, samples)
+    print(f"cnn-plain, {steps} steps: --micro-batch {micro} on {samples} samples against {micro} samples alone:")
+    for big, small in rows:
+        print(f"  peak RSS {big['rss'] / 2**20:.0f} MiB against {small['rss'] / 2**20:.0f} MiB: "
+              f"{big['rss'] / small['rss']:.2f}x; wall {big['wall']:.1f} s against {small['wall']:.1f} s")
+    print(f"  median memory ratio {statistics.median(b['rss'] / s['rss'] for b, s in rows):.2f}x (target <= 1.5x); "
+          f"without --micro-batch on {samples} samples: peak RSS {whole['rss'] / 2**20:.0f} MiB; "
+          f"verdicts {'equal' if whole['verdict'] == rows[0][0]['verdict'] else 'DIFFER'}: {whole['verdict']}")
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pair", choices=("mlp", "cnn", "both"), default="both")
+    parser.add_argument("--pair", choices=("mlp", "cnn", "cnn-plain", "both"), default="both")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--micro-batch", type=int, default=None)
+    parser.add_argument("--baseline", default=None, help="another parity checkout to time too (before/after)")
+    parser.add_argument("--micro", action="store_true", help="the --micro-batch memory benchmark instead")
     parser.add_argument("--child", choices=("alone", "check"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args)
+    if args.micro:
+        return bench_micro(args.steps or 5, args.repeat)
     for pair in (("cnn", "mlp") if args.pair == "both" else (args.pair,)):
         steps = args.steps or PAIRS[pair][2]
         samples = args.samples or PAIRS[pair][3]
-        bench(pair, steps, samples, args.repeat, args.micro_batch)
+        bench(pair, steps, samples, args.repeat, args.micro_batch, args.baseline)
 
 
 if __name__ == "__main__":

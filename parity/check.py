@@ -5,6 +5,7 @@ compare every tensor at every step, and diagnose the first divergence.
 import time
 from dataclasses import dataclass
 
+from . import micro_batch
 from .compare import validate_tolerance
 from .diagnose import dtype_cause
 from .diagnose.spec_diff import differences
@@ -35,6 +36,7 @@ class Options:
     ablate_budget: float = 120.0
     timeout: float | None = None  # --timeout: seconds for the whole check
     deadline: float | None = None  # time.monotonic() by which the check must end; set from timeout
+    micro_batch: int | None = None  # --micro-batch: samples per accumulated pass of a full-batch step
 
 
 def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
@@ -46,6 +48,8 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
     (side_a, side_b), samples, inputs = prepare_sides(
         (spec_a, spec_b), opts, (opts.a_input, opts.b_input), ("--a-input", "--b-input"), ("side A", "side B"),
         (opts.a_set, opts.b_set))
+    if opts.micro_batch:
+        micro_batch.prepare((side_a, side_b), opts.micro_batch)  # before any engine: refusals name the layer
     if on_step is not None and hasattr(on_step, "begin"):
         on_step.begin((side_a, side_b), inputs, samples)  # a trace writer's metadata: specs, inputs, samples
     device = select_device(opts.device)
@@ -101,6 +105,8 @@ def validate_options(opts):
     validate_tolerance(opts.rtol, opts.atol)
     if not opts.lr > 0:
         raise UsageError(f"--lr must be positive; received {opts.lr}.")
+    if opts.micro_batch is not None and not opts.micro_batch > 0:
+        raise UsageError(f"--micro-batch must be a positive number of samples; received {opts.micro_batch}.")
     if opts.timeout is not None and not opts.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds; received {opts.timeout}.")
 

@@ -16,7 +16,10 @@ PHASES = ("training both sides", "float64 rerun: each side again in float64 to m
 def new_engine(side, label, dtype, device, opts):
     """A fresh engine for one side at `dtype`: its own optimizer, or plain SGD at --lr under --optimizer sgd."""
     sgd_lr = opts.lr if opts.optimizer == "sgd" else None
-    return make_engine(side, label, dtype, device, sgd_lr, opts.lr)
+    engine = make_engine(side, label, dtype, device, sgd_lr, opts.lr)
+    if getattr(opts, "micro_batch", None):
+        engine.use_micro_batch(opts.micro_batch)  # --micro-batch: exact sums over micro-batches
+    return engine
 
 
 class EngineSource:

@@ -83,10 +83,10 @@ def timed(phase, fn):
 
 
 def instrument():
-    from parity import steploop
+    from parity import live, steploop
     from parity.report import console
 
-    make_engine = steploop.make_engine
+    make_engine = live.make_engine
 
     def build(*args, **kwargs):
         engine = make_engine(*args, **kwargs)
@@ -94,10 +94,10 @@ def instrument():
             setattr(engine, name, timed(phase, getattr(engine, name)))
         return engine
 
-    steploop.make_engine = timed("engine build", build)
-    for name, phase in (("step_pairs", "pairs"), ("judge", "judge"), ("noise_of", "noise"),
-                        ("diagnose", "diagnose")):
+    live.make_engine = timed("engine build", build)
+    for name, phase in (("step_pairs", "pairs"), ("judge", "judge"), ("diagnose", "diagnose")):
         setattr(steploop, name, timed(phase, getattr(steploop, name)))
+    live.noise_of = timed("noise", live.noise_of)
     console.render_check = timed("report", console.render_check)
     return console
 
