@@ -13,6 +13,14 @@ child from after TensorFlow and Keras are imported (both measurements import the
 the work, model building included. Alone and check run back to back, --repeat times, and the medians
 and their ratios are printed. On a loaded machine the ratios are noisy: read the medians.
 
+Measured 2026-11-30 on 2 CPU cores shared with ~6 engineers (load average 12-23: walls are noise,
+peak memory is not), the residual CNN at 256 samples and 4 steps (1,024 x 20 did not finish a round
+in 18 minutes there), three rounds, `--pair cnn --samples 256 --steps 4 --baseline <main f1d1d7e>`:
+  before: wall 1.34x (per run 1.34, 2.39, 1.11), peak memory 2.01x (2.05, 1.99, 2.01)
+  after:  wall 1.38x (per run 1.38, 2.91, 0.68), peak memory 1.22x (1.22, 1.23, 1.18)
+and `--micro --steps 2 --repeat 1`: --micro-batch 256 on 2,048 samples peaks at 1,255 MiB against
+1,210 MiB for 256 samples alone (1.04x; 2,454 MiB on 2,048 samples without it), same verdict (parity).
+
 Run: make bench   (or .venv/bin/python bench/bench_check.py [--pair cnn|mlp|both] [--steps N]
      [--samples N] [--repeat R] [--micro-batch M] [--baseline DIR]);  --micro: the --micro-batch memory benchmark
      (residual CNN without BatchNormalization, 2,048 samples in micro-batches of 256 against 256 samples)
