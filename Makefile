@@ -40,7 +40,7 @@ fuzz: install
 	$(PY) tools/fuzz.py --count 100000
 
 lint: install
-	$(PY) -m ruff check parity tests bench
+	$(PY) -m ruff check parity tests bench tools/profile_check.py
 
 bench: install
 	$(PY) bench/bench_check.py

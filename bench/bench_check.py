@@ -1,64 +1,198 @@
-"""Benchmark: `parity check` on the bundled MLP pair for 100 steps, against the two sides
-trained alone for 100 steps in the same process (model.fit full batch + the NumPy net's own step).
+"""Benchmark: the cost of `parity check` against training both sides alone in one process.
 
-Prints both wall times and their ratio; the target is under 1.5x. Not part of the tests.
-Run: make bench   (or .venv/bin/python bench/bench_check.py [--steps N] [--repeat R])
+Two pairs: the bundled MLP pair (configs/story1 keras_mlp.py:build_half against numpy_net.py) and a
+residual CNN with BatchNormalization (bench/residual_cnn.py) checked against itself. For each, "alone"
+trains both sides with their own compiled steps in one process (model.fit full batch, shuffle off,
+epochs = steps; the NumPy net's own step), and "check" runs `parity check` of the pair through the
+library call `parity.check.run_check` and renders its console report (what the CLI does, without
+click's process exit, so that the same child process can report its own time and memory).
+
+Every measurement runs in a fresh subprocess, so that each has its own peak resident set size
+(resource.getrusage ru_maxrss) and none inherits another's high-water mark. Wall time is measured in the
+child from after TensorFlow and Keras are imported (both measurements import them alike) to the end of
+the work, model building included. Alone and check run back to back, --repeat times, and the medians
+and their ratios are printed. On a loaded machine the ratios are noisy: read the medians.
+
+Measured 2026-11-30 on 2 CPU cores shared with ~6 engineers (load average 12-23: walls are noise,
+peak memory is not), the residual CNN at 256 samples and 4 steps (1,024 x 20 did not finish a round
+in 18 minutes there), three rounds, `--pair cnn --samples 256 --steps 4 --baseline <main f1d1d7e>`:
+  before: wall 1.34x (per run 1.34, 2.39, 1.11), peak memory 2.01x (2.05, 1.99, 2.01)
+  after:  wall 1.38x (per run 1.38, 2.91, 0.68), peak memory 1.22x (1.22, 1.23, 1.18)
+and `--micro --steps 2 --repeat 1`: --micro-batch 256 on 2,048 samples peaks at 1,255 MiB against
+1,210 MiB for 256 samples alone (1.04x; 2,454 MiB on 2,048 samples without it), same verdict (parity).
+
+Run: make bench   (or .venv/bin/python bench/bench_check.py [--pair cnn|mlp|both] [--steps N]
+     [--samples N] [--repeat R] [--micro-batch M] [--baseline DIR]);  --micro: the --micro-batch memory benchmark
+     (residual CNN without BatchNormalization, 2,048 samples in micro-batches of 256 against 256 samples)
 """
 
 import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 STORY1 = ROOT / "configs" / "story1"
-sys.path.insert(0, str(STORY1))
-
-from parity import data  # noqa: E402
-from parity.engines.tf_import import quiet_import  # noqa: E402
-from parity.runner import Options, run_check  # noqa: E402
-
-quiet_import()
-import keras_mlp  # noqa: E402
-import numpy_net  # noqa: E402
+CNN = ROOT / "bench" / "residual_cnn.py"
+PAIRS = {  # pair -> (spec A, spec B, default steps, default samples)
+    "mlp": (f"{STORY1}/keras_mlp.py:build_half", f"{STORY1}/numpy_net.py", 100, None),
+    "cnn": (str(CNN), str(CNN), 20, 1024),
+    "cnn-plain": (f"{CNN}:build_plain", f"{CNN}:build_plain", 20, 1024),  # no BatchNormalization
+}
 
 
-def alone(steps):
-    samples = data.load(None, [(784,)], 10)
-    x = samples.x.reshape(len(samples.y), -1).astype(np.float32) / 255.0
-    model = keras_mlp.build_half()
-    model.fit(x, np.eye(10, dtype=np.float32)[samples.y], batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
-    net = numpy_net.build()
-    for _ in range(steps):
-        net.step(x, samples.y, keras_mlp.LR)
+def _samples(count, shape):
+    import numpy as np
+
+    from parity import data
+
+    samples = data.select(data.load(None, [shape], 10), count)
+    return samples.x.reshape((len(samples.y), *shape)).astype(np.float32) / 255.0, samples.y
 
 
-def check(steps):
-    result = run_check(f"{STORY1}/keras_mlp.py:build_half", f"{STORY1}/numpy_net.py", Options(steps=steps))
+def alone(pair, steps, count):
+    """Both sides trained alone with their own compiled steps, in this one process."""
+    if pair == "mlp":
+        sys.path.insert(0, str(STORY1))
+        import keras_mlp
+        import numpy as np
+        import numpy_net
+
+        x, y = _samples(count, (784,))
+        model = keras_mlp.build_half()
+        model.fit(x, np.eye(10, dtype=np.float32)[y], batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
+        net = numpy_net.build()
+        for _ in range(steps):
+            net.step(x, y, keras_mlp.LR)
+        return
+    sys.path.insert(0, str(CNN.parent))
+    import residual_cnn
+
+    x, y = _samples(count, (28, 28, 1))
+    build = residual_cnn.build_plain if pair == "cnn-plain" else residual_cnn.build
+    for _ in range(2):  # side A, side B
+        build().fit(x, y, batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
+
+
+def check(pair, steps, count, micro_batch=None):
+    import io
+
+    from rich.console import Console
+
+    from parity.check import Options, run_check
+    from parity.report.console import render_check
+
+    spec_a, spec_b = PAIRS[pair][:2]
+    opts = Options(steps=steps, samples=count)
+    if micro_batch:
+        opts.micro_batch = micro_batch
+    result = run_check(spec_a, spec_b, opts)
+    render_check(Console(file=io.StringIO(), width=100, color_system=None), result, opts)
     assert result.status == "parity", result.first
+    return [result.status, result.first and [result.first.step, result.first.quantity, result.first.layer_a]]
 
 
-def timed(fn, steps, repeat):
-    best = float("inf")
+def child(args):
+    """One measurement in this fresh process: print {"wall": s, "rss": bytes} as JSON."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.path.insert(0, os.environ.get("PARITY_ROOT", str(ROOT)))  # the parity under test (--baseline: another)
+    from parity import lazy
+
+    lazy.tensorflow()
+    import keras  # noqa: F401
+
+    start = time.perf_counter()
+    verdict = None
+    if args.child == "alone":
+        alone(args.pair, args.steps, args.samples)
+    else:
+        verdict = check(args.pair, args.steps, args.samples, args.micro_batch)
+    wall = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    print(json.dumps({"wall": wall, "rss": rss, "verdict": verdict}))
+
+
+def measure(kind, pair, steps, samples, micro_batch=None, root=ROOT):
+    cmd = [sys.executable, __file__, "--child", kind, "--pair", pair, "--steps", str(steps)]
+    if samples:
+        cmd += ["--samples", str(samples)]
+    if micro_batch:
+        cmd += ["--micro-batch", str(micro_batch)]
+    env = {**os.environ, "PYTHONPATH": str(root), "PARITY_ROOT": str(root)}
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench(pair, steps, samples, repeat, micro_batch=None, baseline=None):
+    runs = {"alone": [], "check": []}
+    if baseline:
+        runs["before"] = []
+    for _ in range(repeat):  # back to back: the machine's load changes less between them
+        runs["alone"].append(measure("alone", pair, steps, samples))
+        if baseline:
+            runs["before"].append(measure("check", pair, steps, samples, micro_batch, root=baseline))
+        runs["check"].append(measure("check", pair, steps, samples, micro_batch))
+    med = {k: {q: statistics.median(r[q] for r in v) for q in ("wall", "rss")} for k, v in runs.items()}
+    label = f"{pair}, {steps} steps, {samples or 'all'} samples"
+    label += f", --micro-batch {micro_batch}" if micro_batch else ""
+    print(f"{label}:")
+    for k, v in runs.items():
+        walls = ", ".join(f"{r['wall']:.1f}" for r in v)
+        rsss = ", ".join(f"{r['rss'] / 2**20:.0f}" for r in v)
+        print(f"  {k:5s} wall s [{walls}] median {med[k]['wall']:.2f}; peak RSS MiB [{rsss}] "
+              f"median {med[k]['rss'] / 2**20:.0f}")
+    for kind in ("before", "check") if baseline else ("check",):
+        ratios = [(c["wall"] / a["wall"], c["rss"] / a["rss"]) for a, c in zip(runs["alone"], runs[kind])]
+        name = f"{kind} ({baseline})" if kind == "before" else kind
+        print(f"  {name} / alone per run (wall, memory): " + ", ".join(f"({w:.2f}x, {m:.2f}x)" for w, m in ratios))
+        print(f"  median ratio: wall {statistics.median(w for w, _ in ratios):.2f}x, "
+              f"peak memory {statistics.median(m for _, m in ratios):.2f}x", flush=True)
+
+
+def bench_micro(steps, repeat, samples=2048, micro=256):
+    """--micro-batch: the peak memory of a check on `samples` in micro-batches of `micro` against a check on
+    `micro` samples alone, and that both runs on `samples` give the same verdict (the plain residual CNN)."""
+    rows = []
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn(steps)
-        best = min(best, time.perf_counter() - start)
-    return best
+        big = measure("check", "cnn-plain", steps, samples, micro)
+        small = measure("check", "cnn-plain", steps, micro)
+        rows.append((big, small))
+    whole = measure("check", "cnn-plain", steps, samples)
+    print(f"cnn-plain, {steps} steps: --micro-batch {micro} on {samples} samples against {micro} samples alone:")
+    for big, small in rows:
+        print(f"  peak RSS {big['rss'] / 2**20:.0f} MiB against {small['rss'] / 2**20:.0f} MiB: "
+              f"{big['rss'] / small['rss']:.2f}x; wall {big['wall']:.1f} s against {small['wall']:.1f} s")
+    print(f"  median memory ratio {statistics.median(b['rss'] / s['rss'] for b, s in rows):.2f}x (target <= 1.5x); "
+          f"without --micro-batch on {samples} samples: peak RSS {whole['rss'] / 2**20:.0f} MiB; "
+          f"verdicts {'equal' if whole['verdict'] == rows[0][0]['verdict'] else 'DIFFER'}: {whole['verdict']}")
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--pair", choices=("mlp", "cnn", "cnn-plain", "both"), default="both")
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--micro-batch", type=int, default=None)
+    parser.add_argument("--baseline", default=None, help="another parity checkout to time too (before/after)")
+    parser.add_argument("--micro", action="store_true", help="the --micro-batch memory benchmark instead")
+    parser.add_argument("--child", choices=("alone", "check"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    t_alone = timed(alone, args.steps, args.repeat)
-    t_check = timed(check, args.steps, args.repeat)
-    print(f"both sides trained alone, {args.steps} steps: {t_alone:.2f} s (best of {args.repeat})")
-    print(f"parity check, {args.steps} steps:               {t_check:.2f} s (best of {args.repeat})")
-    print(f"ratio: {t_check / t_alone:.2f}x (target < 1.5x)")
+    if args.child:
+        return child(args)
+    if args.micro:
+        return bench_micro(args.steps or 5, args.repeat)
+    for pair in (("cnn", "mlp") if args.pair == "both" else (args.pair,)):
+        steps = args.steps or PAIRS[pair][2]
+        samples = args.samples or PAIRS[pair][3]
+        bench(pair, steps, samples, args.repeat, args.micro_batch, args.baseline)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from parity.runner import Options, run_check  # noqa: E402
+from parity.check import Options, run_check  # noqa: E402
 from parity.trace.diff import diff_traces  # noqa: E402
 from parity.trace.record import CheckTrace  # noqa: E402
 

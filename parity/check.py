@@ -5,6 +5,7 @@ compare every tensor at every step, and diagnose the first divergence.
 import time
 from dataclasses import dataclass
 
+from . import micro_batch
 from .compare import validate_tolerance
 from .diagnose import dtype_cause
 from .diagnose.spec_diff import differences
@@ -37,6 +38,7 @@ class Options:
     deadline: float | None = None  # time.monotonic() by which the check must end; set from timeout
     a_replicas: int = 1  # --a-replicas: run side A data-parallel on its framework's own distributed engine
     b_replicas: int = 1
+    micro_batch: int | None = None  # --micro-batch: samples per accumulated pass of a full-batch step
 
 
 def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
@@ -50,6 +52,8 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
         (spec_a, spec_b), opts, (opts.a_input, opts.b_input), ("--a-input", "--b-input"), ("side A", "side B"),
         (opts.a_set, opts.b_set))
     check_replicas(opts, len(samples.y))
+    if opts.micro_batch:
+        micro_batch.prepare((side_a, side_b), opts.micro_batch)  # before any engine: refusals name the layer
     if on_step is not None and hasattr(on_step, "begin"):
         on_step.begin((side_a, side_b), inputs, samples)  # a trace writer's metadata: specs, inputs, samples
     device = select_device(opts.device)
@@ -109,6 +113,8 @@ def validate_options(opts):
     for flag, count in (("--a-replicas", opts.a_replicas), ("--b-replicas", opts.b_replicas)):
         if count < 1:
             raise UsageError(f"{flag} must be 1 or more; received {count}.")
+    if opts.micro_batch is not None and not opts.micro_batch > 0:
+        raise UsageError(f"--micro-batch must be a positive number of samples; received {opts.micro_batch}.")
     if opts.timeout is not None and not opts.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds; received {opts.timeout}.")
 

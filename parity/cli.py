@@ -220,6 +220,9 @@ def main():
 @click.option("--ablate-budget", type=float, default=120.0, show_default=True, help="Seconds the ablation may take.")
 @click.option("--timeout", type=float, default=None,
               help="Time budget in seconds for the whole check; when it runs out: exit 2, no verdict.")
+@click.option("--micro-batch", type=int, default=None,
+              help="Compute each full-batch step as exact sums over micro-batches of M samples (a full batch "
+                   "larger than memory); refused for batch statistics; adapters get the whole batch.")
 @click.option("--trace", "trace_path", default=None, help="Record every step of both sides to this HDF5 trace.")
 @click.option("--trace-activations", is_flag=True, help="Record each stage's activations in the trace too (large).")
 @_trust_option

@@ -16,14 +16,81 @@ NOISE_MARGIN = 2.0
 ORDER = ("structure", "weight", "activation", "loss", "gradient")
 
 
-def rel_error(a, b):
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return float("nan")
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    scale = max(na, nb)
-    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+BLOCK = 1 << 16  # values per float64 block: a comparison's memory does not grow with the tensor
+
+
+def _sums(a, b, want_max=False):
+    """(‖a‖², ‖b‖², ‖a − b‖², max |a − b|) accumulated in float64, one block of each tensor at a time,
+    so that comparing a float32 activation never makes a float64 copy of the whole of it. The squares
+    are summed by einsum casting to float64 as it goes, and the difference goes to one reused float64
+    buffer: a fresh float64 array per block costs more in page faults than the arithmetic."""
+    a, b = np.asarray(a).reshape(-1), np.asarray(b).reshape(-1)
+    sa = sb = sd = peak = 0.0
+    buffer = np.empty(min(BLOCK, a.size), np.float64)
+    for i in range(0, a.size, BLOCK):
+        ca, cb = a[i:i + BLOCK], b[i:i + BLOCK]
+        d = buffer[:ca.size]
+        sa += float(np.einsum("i,i->", ca, ca, dtype=np.float64))
+        sb += float(np.einsum("i,i->", cb, cb, dtype=np.float64))
+        np.subtract(ca, cb, out=d, dtype=np.float64)
+        sd += float(np.einsum("i,i->", d, d))
+        if want_max:
+            peak = max(peak, float(np.max(np.abs(d), initial=0.0)))
+    return sa, sb, sd, peak
+
+
+def _blocked(t):
+    """A stage of activations computed one micro-batch at a time (engines.base.Stage, --micro-batch)."""
+    return hasattr(getattr(t, "parent", None), "blocks")
+
+
+def _block_sums(pairs, want_max=False):
+    """{id(pair): sums} for the pairs whose tensors come one micro-batch at a time: every micro-batch's
+    forward pass runs once per side for all of them, and no whole activation is ever held."""
+    lazy = [p for p in pairs if _blocked(p.a) or _blocked(p.b)]
+    if not lazy:
+        return {}
+    parents = {}
+    for p in lazy:
+        for t in (p.a, p.b):
+            if _blocked(t):
+                parents[id(t.parent)] = t.parent
+    first = next(iter(parents.values()))
+    totals = {id(p): [0.0, 0.0, 0.0, 0.0] for p in lazy}
+    for lo in range(0, first.n, first.size):  # the micro-batches engines.base.spans gives
+        hi = min(lo + first.size, first.n)
+        acts = {key: parent.forward(lo, hi) for key, parent in parents.items()}
+        for p in lazy:
+            got = _sums(_block(p.a, acts, lo, hi), _block(p.b, acts, lo, hi), want_max)
+            total = totals[id(p)]
+            total[:3] = [u + v for u, v in zip(total[:3], got[:3])]
+            total[3] = max(total[3], got[3])
+    return totals
+
+
+def _block(t, acts, lo, hi):
+    part = acts[id(t.parent)][t.index] if _blocked(t) else np.asarray(t)[lo:hi]
+    return np.asarray(part).reshape(hi - lo, -1)
+
+
+def rel_error(a, b, sums=None):
+    if sums is None and (_blocked(a) or _blocked(b)):
+        pair = Pair("activation", 0, None, None, None, a, b)
+        sums = _block_sums([pair])[id(pair)]
+    sa, sb, sd, _ = sums if sums is not None else _sums(a, b)
+    if not np.isfinite(sa + sb + sd):  # a NaN or Inf, or squares beyond float64's range
+        if _nonfinite(a, b):
+            return float("nan")
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        na, nb = np.linalg.norm(a), np.linalg.norm(b)
+        scale = max(na, nb)
+        return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+    scale = max(sa, sb)
+    return 0.0 if scale == 0 else float(np.sqrt(sd / scale))
+
+
+def max_abs_difference(a, b):
+    return _sums(a, b, want_max=True)[3]
 
 
 @dataclass
@@ -88,7 +155,8 @@ def pair_precision(dtype_a, dtype_b):
 
 def _nonfinite(a, b):
     """Which side holds NaN or Inf: "A", "B", "A and B" (never equal to each other), or None."""
-    bad = [label for label, t in (("A", a), ("B", b)) if not np.all(np.isfinite(t))]
+    bad = [label for label, t in (("A", a), ("B", b)) if not np.isfinite(np.sum(t, dtype=np.float64))
+           and not np.all(np.isfinite(t))]
     return " and ".join(bad) or None
 
 
@@ -113,6 +181,8 @@ class Pair:
 
     def __post_init__(self):
         # a whole-map conv against a dense layer: the same values, one reshape apart
+        if _blocked(self.a) or _blocked(self.b):
+            return  # compared one micro-batch at a time, each block as (samples, values)
         if self.a.shape != self.b.shape and self.a.size == self.b.size:
             self.b = self.b.reshape(self.a.shape)
 
@@ -120,17 +190,17 @@ class Pair:
 def step_pairs(matches, weights_a, weights_b, ev_a, ev_b, mode, compare_reg=False):
     """Every compared tensor of one step, in causal order: weight, activation, loss, gradient."""
     pairs = []
-    f64 = lambda v: np.asarray(v, dtype=np.float64)  # noqa: E731
+    f64 = lambda v: np.asarray(v, dtype=np.float64)  # noqa: E731  (scalars: losses)
     for m in matches:
         for ta, tb in zip(m.a, m.b):
             pairs.append(Pair("weight", m.index, ta.shown, tb.shown, ta.role,
-                              f64(to_canonical(weights_a[ta.key], ta.layout)),
-                              f64(to_canonical(weights_b[tb.key], tb.layout)), key_a=ta.key, key_b=tb.key))
+                              to_canonical(weights_a[ta.key], ta.layout),
+                              to_canonical(weights_b[tb.key], tb.layout), key_a=ta.key, key_b=tb.key))
     if ev_a.activations and ev_b.activations:
         for i, ((name_a, act_a), (name_b, act_b)) in enumerate(zip(ev_a.activations, ev_b.activations)):
             if act_a.size == act_b.size:
-                pairs.append(Pair("activation", i, name_a, name_b, None, f64(act_a).reshape(len(act_a), -1),
-                                  f64(act_b).reshape(len(act_b), -1)))
+                # each side's own array, as its framework returned it (a view): compared block by block
+                pairs.append(Pair("activation", i, name_a, name_b, None, _per_sample(act_a), _per_sample(act_b)))
     if mode == "terms":
         pairs.append(Pair("loss", -1, None, None, None, f64(ev_a.loss_data), f64(ev_b.loss_data), "data"))
         if compare_reg:
@@ -146,19 +216,28 @@ def step_pairs(matches, weights_a, weights_b, ev_a, ev_b, mode, compare_reg=Fals
         for ta, tb in zip(m.a, m.b):
             for term, ga, gb in grads:
                 pairs.append(Pair("gradient", m.index, ta.shown, tb.shown, ta.role,
-                                  f64(to_canonical(ga[ta.key], ta.layout)), f64(to_canonical(gb[tb.key], tb.layout)),
+                                  to_canonical(ga[ta.key], ta.layout), to_canonical(gb[tb.key], tb.layout),
                                   term, ta.key, tb.key))
     return pairs
+
+
+def _per_sample(act):
+    return act if _blocked(act) else np.asarray(act).reshape(len(act), -1)
 
 
 def judge(step, pairs, tolerance, noise=None):
     """Rows for the pairs of one step; `noise` maps a pair's ident to its measured float32 noise."""
     rows = []
     noise = noise or {}
+    blocked = _block_sums(pairs, want_max=bool(tolerance.atol))
     for p in pairs:
-        row = Row(step, p.quantity, p.index, p.layer_a, p.layer_b, p.param, rel_error(p.a, p.b),
-                  tolerance.floor(noise.get(p.ident)), p.term, p.key_a, p.key_b, _nonfinite(p.a, p.b))
-        if tolerance.atol and row.nonfinite_side is None and np.max(np.abs(p.a - p.b), initial=0.0) <= tolerance.atol:
+        sums = blocked.get(id(p))
+        error = rel_error(p.a, p.b, sums)
+        row = Row(step, p.quantity, p.index, p.layer_a, p.layer_b, p.param, error,
+                  tolerance.floor(noise.get(p.ident)), p.term, p.key_a, p.key_b,
+                  _nonfinite(p.a, p.b) if np.isnan(error) else None)
+        largest = (sums[3] if sums else max_abs_difference(p.a, p.b)) if tolerance.atol else None
+        if tolerance.atol and row.nonfinite_side is None and largest <= tolerance.atol:
             row.rel_error = min(row.rel_error, row.tolerance)
         rows.append(row)
     return rows
@@ -170,7 +249,7 @@ def noise_of(pairs32, pairs64):
     noise = {}
     for p in pairs32:
         q = by_ident.get(p.ident)
-        if q is not None and q.a.shape == p.a.shape and q.b.shape == p.b.shape:
+        if q is not None and tuple(q.a.shape) == tuple(p.a.shape) and tuple(q.b.shape) == tuple(p.b.shape):
             na, nb = rel_error(p.a, q.a), rel_error(p.b, q.b)
             if np.isfinite(na) and np.isfinite(nb):
                 noise[p.ident] = na + nb

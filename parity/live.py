@@ -18,7 +18,10 @@ def new_engine(side, label, dtype, device, opts):
     data-parallel on --a-replicas/--b-replicas replicas (a recorded side, one replica)."""
     sgd_lr = opts.lr if opts.optimizer == "sgd" else None
     replicas = getattr(opts, f"{label.lower()}_replicas", 1)
-    return make_engine(side, label, dtype, device, sgd_lr, opts.lr, replicas=replicas)
+    engine = make_engine(side, label, dtype, device, sgd_lr, opts.lr, replicas=replicas)
+    if getattr(opts, "micro_batch", None):
+        engine.use_micro_batch(opts.micro_batch)  # --micro-batch: exact sums over micro-batches
+    return engine
 
 
 class EngineSource:

@@ -15,15 +15,16 @@ def prepare_sides(specs, opts, overrides, options, labels, spec_sets=None):
     spec_sets = spec_sets or [()] * len(specs)
     sides = [dialects.load(spec, spec_options.parse(items, option.replace("input", "set")))
              for spec, items, option in zip(specs, spec_sets, options)]
-    resources.check_memory(tuple(sides))  # before any data or engine is allocated
+    micro = getattr(opts, "micro_batch", None)
+    resources.check_memory(tuple(sides), samples=getattr(opts, "samples", None),
+                           micro_batch=micro)  # before any data or engine
     classes = next((s.num_classes for s in sides if s.num_classes), None)
     stored = [stored_shape(s) for s in sides if not s.rebind]
     samples = data.select(data.load(opts.data, stored or [(28, 28, 1)], classes), opts.samples)
     # A Caffe Data layer takes the samples' own shape: translate such a spec again now that it is known.
-    rebound = any(s.rebind for s in sides)
     sides = [s.rebind(sample_shape(samples, s)) if s.rebind else s for s in sides]
-    if rebound:
-        resources.check_memory(tuple(sides))
+    # the samples are known now (--samples may have left them at all the data holds): before any engine
+    resources.check_memory(tuple(sides), samples=len(samples.y), micro_batch=micro)
     for label, side in zip(labels, sides):
         data.check_labels(samples, side.num_classes, f"{label} ({side.path})")
     inputs = [side_input(samples, side, override, option) for side, override, option in zip(sides, overrides, options)]

@@ -146,6 +146,7 @@ def run(source, result, comparison=None, rates=shared_rates, sink=None, budget=N
                     from .diagnose.isolation import isolate
 
                     result.isolation = isolate(source.engines, c.stored_inputs, view.evaluations)
+                ctx = None  # the diagnosis is done: hold no step's activations beyond its own
         if _stop(comparison, view, rows):
             result.stopped = f"NaN or Inf at step {view.step}"
             break  # nothing after a NaN is worth comparing
@@ -157,6 +158,9 @@ def run(source, result, comparison=None, rates=shared_rates, sink=None, budget=N
             source.advance(next_rates)
         if progress:
             progress(i, last)
+        # release this step's activations before the next step's forward passes: memory flat in steps,
+        # and one step's activations held at a time rather than two
+        view = rows = None
     return result
 
 

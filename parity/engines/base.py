@@ -46,6 +46,10 @@ class Engine:
         its own schedule (Keras's optimizer) is given its own current_lr() back and may leave it unused."""
         raise NotImplementedError
 
+    def use_micro_batch(self, size):
+        """--micro-batch: compute each full-batch step over micro-batches of `size` samples. An engine
+        that cannot (an adapter: its protocol takes the whole batch) keeps the whole batch."""
+
     def current_lr(self):
         """The learning rate this side's next update uses by its own spec, or None when it cannot say."""
         return None
@@ -70,3 +74,68 @@ class Engine:
 
     def evaluate_loss(self, x, y):
         return self.evaluate(x, y).loss_total
+
+
+def spans(n, size):
+    """[(start, stop)] of consecutive micro-batches of `size` samples covering n (the last may be smaller)."""
+    return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+
+
+class MicroBatched:
+    """A full batch's stage activations under --micro-batch, never held whole: `blocks()` runs the forward
+    pass one micro-batch at a time and yields each micro-batch's activations, stage by stage (a forward pass
+    with no batch statistics, so each sample's activations are those of the full batch). The comparison
+    reads them block by block (compare.py); anything else that needs a whole array gets one (np.asarray)."""
+
+    def __init__(self, names, forward, n, size):
+        self.names, self.forward, self.n, self.size = names, forward, n, size
+        self._first = None
+
+    def blocks(self):
+        for lo, hi in spans(self.n, self.size):
+            yield lo, hi, self.forward(lo, hi)
+
+    def shapes(self):
+        if self._first is None:
+            self._first = [a.shape[1:] for a in self.forward(0, min(self.size, self.n))]
+        return self._first
+
+    def stages(self):
+        return [(name, Stage(self, i)) for i, name in enumerate(self.names)]
+
+
+class Stage:
+    """One stage's activations of a MicroBatched full batch: an array in every use, computed when read."""
+
+    def __init__(self, parent, index):
+        self.parent, self.index = parent, index
+
+    @property
+    def shape(self):
+        return (self.parent.n, *self.parent.shapes()[self.index])
+
+    @property
+    def size(self):
+        count = 1
+        for d in self.shape:
+            count *= int(d)
+        return count
+
+    def __len__(self):
+        return self.parent.n
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy as np
+
+        whole = np.concatenate([acts[self.index] for _, _, acts in self.parent.blocks()])
+        return whole if dtype is None else whole.astype(dtype)
+
+    def __getitem__(self, index):
+        import numpy as np
+
+        return np.asarray(self)[index]
+
+    def reshape(self, *shape):
+        import numpy as np
+
+        return np.asarray(self).reshape(*shape)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import lazy
 from ..description import Tensor
-from .base import Engine, Evaluation
+from .base import Engine, Evaluation, MicroBatched, spans
 from .factory import register
 
 INIT_SEED = 1  # a Caffe side's own random fillers (--weights a|b) draw from this seed
@@ -54,6 +54,30 @@ class GraphEngine(Engine):
         self._evaluate = tf.function(self._forward_backward, reduce_retracing=True)
         self._apply = tf.function(lambda grads, rate, it: self.solver.apply(self._train, grads, rate, it))
         self._last = None
+        self._inputs = None  # (x, y, tensors): the full batch as this side's tensors, made once
+        self.micro_batch = None  # --micro-batch: samples per accumulated pass
+
+    def use_micro_batch(self, size):
+        """--micro-batch: accumulate each full-batch step over micro-batches of `size` samples. Refused for a
+        layer that normalises with the batch's statistics, and for a loss whose normaliser depends on the
+        labels (Caffe's VALID with an ignore_label): no weighting of micro-batches makes either exact."""
+        from ..errors import UsageError
+
+        self.loss_weight = "mean"
+        for layer in self.desc.layers:
+            if layer.kind == "batchnorm" and not layer.attrs.get("use_global_stats"):
+                raise UsageError(f"--micro-batch {size}: layer '{layer.name}' is batch normalisation in training "
+                                 "mode, whose forward pass uses the statistics of the whole batch; micro-batches "
+                                 "would change them. Expected a net without batch statistics; run without "
+                                 "--micro-batch.")
+            norm = layer.attrs.get("normalization") if layer.kind.endswith("_loss") else None
+            if norm == "VALID" and layer.attrs.get("ignore_label") is not None:
+                raise UsageError(f"--micro-batch {size}: loss layer '{layer.name}' divides by the count of labels "
+                                 "other than its ignore_label, which differs between micro-batches. Expected a loss "
+                                 "normalised by the batch; run without --micro-batch.")
+            if norm == "NONE" or layer.attrs.get("reduction") == "sum":
+                self.loss_weight = "sum"
+        self.micro_batch = size
 
     def _on_device(self):
         if self.device:
@@ -62,7 +86,7 @@ class GraphEngine(Engine):
 
         return contextlib.nullcontext()
 
-    def _forward_backward(self, x, labels, targets):
+    def _forward_backward(self, x, labels, targets, gradients=True):
         tf = self.tf
         spec = self.desc.input
         flat_from = {}  # blob -> the (C, H, W) map it flattens, to expose it in Keras's h,w,c order
@@ -89,12 +113,14 @@ class GraphEngine(Engine):
                     loss += layer.attrs["loss_weight"] * outs[0]
                 if layer.name in self.stage_names:
                     stage[layer.name] = self._canonical(outs[0], flat_from.get(layer.outputs[0]))
-        grads = tape.gradient(loss, self._train, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        for var, value in state:
-            var.assign(value)
         acts = [stage[n] for n in self.stage_names]
         if acts and self.final_softmax:  # compare what the net predicts, as a Keras softmax layer shows it
             acts[-1] = tf.nn.softmax(acts[-1], axis=-1)
+        if not gradients:  # the activations of one micro-batch, nothing else (--micro-batch)
+            return acts
+        grads = tape.gradient(loss, self._train, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        for var, value in state:
+            var.assign(value)
         return loss, grads, acts
 
     def _canonical(self, value, flat_shape):
@@ -127,18 +153,52 @@ class GraphEngine(Engine):
                 blobs.update(zip(layer.outputs, outs))
         return {k: v.numpy() for k, v in blobs.items()}
 
+    def _batch(self, x, y):
+        """The full batch as this side's tensors (input, labels, one-hot targets), made once: the step loop
+        passes the same arrays at every step."""
+        if self._inputs is None or self._inputs[0] is not x or self._inputs[1] is not y:
+            tf, classes = self.tf, self.desc.num_classes or int(y.max()) + 1
+            self._inputs = None
+            with self._on_device():
+                self._inputs = (x, y, (tf.constant(x, self.dtype), tf.constant(y.astype(self.dtype)),
+                                       tf.constant(np.eye(classes, dtype=self.dtype)[y])))
+        return self._inputs[2]
+
     def evaluate(self, x, y):
-        tf = self.tf
-        classes = self.desc.num_classes or int(y.max()) + 1
+        if self.micro_batch and len(x) > self.micro_batch:
+            return self._evaluate_micro(x, y)
         with self._on_device():
-            loss, grads, acts = self._evaluate(tf.constant(x, self.dtype), tf.constant(y.astype(self.dtype)),
-                                               tf.constant(np.eye(classes, dtype=self.dtype)[y]))
+            loss, grads, acts = self._evaluate(*self._batch(x, y))
         self._last = grads
         g = {t.key: v.numpy() for t, v in zip(self.tensors, grads)}
         zeros = {k: np.zeros_like(v) for k, v in g.items()}
         return Evaluation(loss_total=float(loss), loss_data=float(loss), loss_reg=0.0, grads_total=g,
                           grads_data=g, grads_reg=zeros,
                           activations=[(n, a.numpy()) for n, a in zip(self.stage_names, acts)])
+
+    def _evaluate_micro(self, x, y):
+        """The full-batch step as exact sums over micro-batches: each micro-batch's loss and gradients
+        weighted by its share of the batch (losses normalised by the batch; 1 for Caffe's NONE), in float64."""
+        batch, n = self._batch(x, y), len(x)
+        loss, total = 0.0, None
+        for lo, hi in spans(n, self.micro_batch):
+            with self._on_device():
+                part_loss, grads, _ = self._evaluate(*(t[lo:hi] for t in batch))
+            weight = (hi - lo) / n if self.loss_weight == "mean" else 1.0
+            loss += float(part_loss) * weight
+            part = [g.numpy().astype(np.float64) * weight for g in grads]
+            total = part if total is None else [a + b for a, b in zip(total, part)]
+        g = {t.key: v.astype(self.dtype) for t, v in zip(self.tensors, total)}
+        self._last = [self.tf.constant(v) for v in g.values()]
+        zeros = {k: np.zeros_like(v) for k, v in g.items()}
+
+        def forward(lo, hi):
+            with self._on_device():
+                return [a.numpy() for a in self._evaluate(*(t[lo:hi] for t in batch), gradients=False)]
+
+        acts = MicroBatched(self.stage_names, forward, n, self.micro_batch).stages() if self.stage_names else None
+        return Evaluation(loss_total=loss, loss_data=loss, loss_reg=0.0, grads_total=g, grads_data=g,
+                          grads_reg=zeros, activations=acts)
 
     def update(self, lr=None):
         rate = self.current_lr() if lr is None else lr

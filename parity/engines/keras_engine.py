@@ -8,7 +8,7 @@ import numpy as np
 
 from ..frameworks import keras as facts
 from ..frameworks.keras_tensors import leaf_layers, tensors
-from .base import Engine, Evaluation
+from .base import Engine, Evaluation, MicroBatched, spans
 from .factory import register
 from .step_check import relate
 
@@ -36,6 +36,9 @@ class KerasEngine(Engine):
         self.target = _target_kind(model)
         self.final_softmax = _from_logits(model)
         self._last_grads = None
+        self._aux = aux
+        self._inputs = None  # (x, y, x tensor, target tensor): the full batch in this side's framework, made once
+        self.micro_batch = None  # --micro-batch: samples per accumulated pass
         with self._on_device():
             optimizer.build(self._vars)
         self._evaluate = self._compile_evaluate(aux)
@@ -44,12 +47,12 @@ class KerasEngine(Engine):
         # the declared update is made beside it and undone, to measure what the override changes.
         self.custom_step = optimizer is model.optimizer and overrides_train_step(model)
         self._train_step = tf.function(lambda x, y: model.train_step((x, y))) if self.custom_step else None
-        self.step_checks, self._updates, self._batch = [], 0, None
+        self.step_checks, self._updates, self._step_batch = [], 0, None
 
     def _on_device(self):
         return _Scope(self.tf.device(self.device) if self.device else _nullcontext(), self.dtype)
 
-    def _compile_evaluate(self, aux):
+    def _compile_evaluate(self, aux, activations=True):
         tf, model, loss_fn = self.tf, self.model, self.loss_fn
         variables = [v.value for v in self._vars]  # the tf.Variables: Keras wrappers break ZERO gradients
         zero = tf.UnconnectedGradients.ZERO
@@ -65,7 +68,7 @@ class KerasEngine(Engine):
             g_data = tape.gradient(data, variables, unconnected_gradients=zero)
             g_reg = tape.gradient(reg, variables, unconnected_gradients=zero)
             del tape
-            return data, reg, g_data, g_reg, outs[:-1] if aux is not None else []
+            return data, reg, g_data, g_reg, outs[:-1] if aux is not None and activations else []
 
         return run
 
@@ -85,11 +88,36 @@ class KerasEngine(Engine):
             var = self.variables[key]
             var.assign(np.asarray(value, dtype=var.dtype).reshape(var.shape))
 
+    def _batch(self, x, y):
+        """The full batch as this side's tensors, made once: the step loop passes the same arrays at every
+        step, and converting them again each step would hold a second copy of the batch while it runs."""
+        if self._inputs is None or self._inputs[0] is not x or self._inputs[1] is not y:
+            self._inputs = None  # release the old tensors before making new ones
+            with self._on_device():
+                self._inputs = (x, y, self.tf.constant(x, self.dtype), self.tf.constant(self.targets(y)))
+        return self._inputs[2:]
+
+    def use_micro_batch(self, size):
+        """--micro-batch: accumulate each full-batch step over micro-batches of `size` samples."""
+        from ..errors import UsageError
+
+        for layer in leaf_layers(self.model):
+            if "BatchNormalization" in type(layer).__name__ and layer.trainable:
+                raise UsageError(f"--micro-batch {size}: layer '{layer.name}' is a BatchNormalization in training "
+                                 "mode, whose forward pass uses the statistics of the whole batch; micro-batches would "
+                                 "change them. Expected a model without batch statistics; run without --micro-batch.")
+        self.mean_loss = _mean_reduction(self.model)
+        self.micro_batch = size
+        self._evaluate_part = self._compile_evaluate(self._aux, activations=False)
+        aux = self._aux
+        self._forward = self.tf.function(lambda x: aux(x, training=True), reduce_retracing=True) if aux else None
+
     def evaluate(self, x, y):
-        self._batch = (x, y)
+        self._step_batch = (x, y)  # what a model's own train_step runs on at the next update
+        if self.micro_batch and len(x) > self.micro_batch:
+            return self._evaluate_micro(x, y)
         with self._on_device():
-            data, reg, g_data, g_reg, acts = self._evaluate(self.tf.constant(x, self.dtype),
-                                                             self.tf.constant(self.targets(y)))
+            data, reg, g_data, g_reg, acts = self._evaluate(*self._batch(x, y))
         self._last_grads = [a + b for a, b in zip(g_data, g_reg)]
         keys = [t.key for t in self.tensors]
         gd = {k: g.numpy() for k, g in zip(keys, g_data)}
@@ -99,6 +127,35 @@ class KerasEngine(Engine):
             grads_total={k: gd[k] + gr[k] for k in keys}, grads_data=gd, grads_reg=gr,
             activations=self._activations(acts),
         )
+
+    def _evaluate_micro(self, x, y):
+        """The full-batch step as exact sums over micro-batches: the data loss and its gradients weighted by
+        each micro-batch's share of the batch (a mean reduction; 1 for a summed loss), accumulated in
+        float64; the penalty and its gradients, which do not depend on the samples, once."""
+        tx, ty = self._batch(x, y)
+        n, keys = len(x), [t.key for t in self.tensors]
+        data, g_data, reg, g_reg = 0.0, None, None, None
+        for lo, hi in spans(n, self.micro_batch):
+            with self._on_device():
+                d, r, gd, gr, _ = self._evaluate_part(tx[lo:hi], ty[lo:hi])
+            weight = (hi - lo) / n if self.mean_loss else 1.0
+            data += float(d) * weight
+            part = [g.numpy().astype(np.float64) * weight for g in gd]
+            g_data = part if g_data is None else [a + b for a, b in zip(g_data, part)]
+            if reg is None:
+                reg, g_reg = float(r), [g.numpy() for g in gr]
+        gd = {k: g.astype(self.dtype) for k, g in zip(keys, g_data)}
+        gr = dict(zip(keys, g_reg))
+        self._last_grads = [self.tf.constant(gd[k] + gr[k]) for k in keys]
+        acts = None
+        if self.stage_names and self._forward is not None:
+            def forward(lo, hi):
+                with self._on_device():
+                    return [a for _, a in self._activations(self._forward(tx[lo:hi])[:-1])]
+            acts = MicroBatched(self.stage_names, forward, n, self.micro_batch).stages()
+        return Evaluation(loss_total=data + reg, loss_data=data, loss_reg=reg,
+                          grads_total={k: gd[k] + gr[k] for k in keys}, grads_data=gd, grads_reg=gr,
+                          activations=acts)
 
     def _activations(self, acts):
         if not self.stage_names:
@@ -138,8 +195,10 @@ class KerasEngine(Engine):
         return out
 
     def evaluate_loss(self, x, y):
+        if self.micro_batch and len(x) > self.micro_batch:
+            return self._evaluate_micro(x, y).loss_total
         with self._on_device():
-            data, reg, *_ = self._evaluate(self.tf.constant(x, self.dtype), self.tf.constant(self.targets(y)))
+            data, reg, *_ = self._evaluate(*self._batch(x, y))
         return float(data) + float(reg)
 
     def update(self, lr=None):
@@ -156,7 +215,7 @@ class KerasEngine(Engine):
             self.set_weights(before)
             for v, value in zip(self.optimizer.variables, state):
                 v.assign(value)
-            x, y = self._batch
+            x, y = self._step_batch
             self._train_step(self.tf.constant(x, self.dtype), self.tf.constant(self.targets(y)))
         self.step_checks.append(relate(self._updates, before, self.get_weights(), declared))
 
@@ -241,6 +300,13 @@ def _data_loss(model):
 
     fn = keras.losses.get(model.loss)
     return lambda y, pred: keras.ops.mean(fn(y, pred))
+
+
+def _mean_reduction(model):
+    """Whether the compiled loss averages over the batch (Keras's default "sum_over_batch_size",
+    keras/src/losses/loss.py reduce_values) rather than summing it ("sum"): how micro-batches weigh."""
+    reduction = getattr(model.loss, "reduction", "sum_over_batch_size")
+    return reduction != "sum"
 
 
 def _target_kind(model):

@@ -46,7 +46,7 @@ class ReplicatedKerasEngine(Engine):
         self.loss_fn = _data_loss(model)
         self.target = _target_kind(model)
         self.final_softmax = _from_logits(model)
-        self._batch = None
+        self._shards = None
         self._evaluate = self._compile_evaluate(aux)
         self._train = tf.function(lambda x, y: self.strategy.run(model.train_step, args=((x, y),)))
 
@@ -112,9 +112,9 @@ class ReplicatedKerasEngine(Engine):
             var.assign(np.asarray(value, dtype=var.dtype).reshape(var.shape))  # mirrored: every replica
 
     def evaluate(self, x, y):
-        self._batch = self._distribute(x, y)
+        self._shards = self._distribute(x, y)
         with _Scope(_nullcontext(), self.dtype):
-            data, reg, g_data, g_reg, acts = self._evaluate(*self._batch)
+            data, reg, g_data, g_reg, acts = self._evaluate(*self._shards)
         keys = [t.key for t in self.tensors]
         gd = {k: g.numpy() for k, g in zip(keys, g_data)}
         gr = {k: g.numpy() for k, g in zip(keys, g_reg)}
@@ -138,7 +138,7 @@ class ReplicatedKerasEngine(Engine):
     def update(self, lr=None):
         """The model's own train_step on every replica, at the batch of the last `evaluate`."""
         with _Scope(_nullcontext(), self.dtype):
-            self._train(*self._batch)
+            self._train(*self._shards)
 
     def current_lr(self):
         return float(np.asarray(self.optimizer.learning_rate))
