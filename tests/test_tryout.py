@@ -19,3 +19,17 @@ def test_isolation_runs_the_stages_of_a_keras_functional_model(cli, tmp_path):
     introduced = [e["introduced"] for e in report["isolation"]]
     assert len(introduced) == 3
     assert introduced[0] <= TOL and introduced[1] > 0.01 and introduced[2] <= TOL  # h2 introduces, out inherits
+
+
+def test_adam_constants_fix_names_the_other_sides_epsilon(cli, tmp_path):
+    """The fix for Adam's ε read `torch.optim.Adam(..., )`: an ε written with where it is added was dropped."""
+    out = tmp_path / "r.json"
+    pair = CASES / "adam_pair.py"
+    code, stdout, stderr = cli("check", f"{pair}:torch_adam", f"{pair}:keras_adam", "--data", "random:16",
+                               "--steps", 2, "--json", out)
+    assert code == 1, stderr + stdout
+    cause = json.loads(out.read_text())["causes"][0]
+    assert cause["code"] == "optimizer" and "epsilon" in cause["message"]
+    assert "torch.optim.Adam(..., eps=1e-07)" in cause["fix"]
+    assert "keras.optimizers.Adam(..., epsilon=1e-08)" in cause["fix"]
+    assert "different places" in cause["fix"]
