@@ -44,6 +44,10 @@ def differences(a, b):
               "schedule": LR_SCHEDULE, "weight_decay": WEIGHT_DECAY, "momentum_rule": MOMENTUM_FORMULATION,
               "constants": OPTIMIZER}
     for key in ("optimizer", "learning_rate", "momentum", "schedule", "momentum_rule", "weight_decay", "constants"):
+        if key == "momentum_rule" and not _rule_can_act(ta, tb):
+            continue
+        if key == "weight_decay" and _same_coupled_decay(a, b, ta, tb):
+            continue  # written differently (an optimizer's λ, a loss penalty), the same ·w in every gradient
         if key in ta and key in tb and not _same(ta[key], tb[key]):
             cause = causes[key]
             if key == "weight_decay" and ("decoupled" in str(ta[key])) != ("decoupled" in str(tb[key])):
@@ -65,7 +69,7 @@ def differences(a, b):
             add("batch norm epsilon", na, nb, ea, eb, BATCHNORM)
     la, lb = views.loss(a), views.loss(b)
     if la != lb:
-        same_kind = la and lb and la.split(",")[0] == lb.split(",")[0]
+        same_kind = la and lb and la.split(",")[0] == lb.split(",")[0] and _smoothing(la) == _smoothing(lb)
         add("loss", None, None, la, lb, LOSS_REDUCTION if same_kind else LOSS_FUNCTION)
     ia, ib = views.input_transform(a), views.input_transform(b)
     if ia != ib:
@@ -94,6 +98,31 @@ def _structure(a, b, add):
             na, nb = la.attrs.get("num_output"), lb.attrs.get("num_output")
             if na != nb:
                 add("outputs", la.name, lb.name, na, nb, ARCHITECTURE)
+
+
+def _rule_can_act(ta, tb):
+    """Where the rate enters the momentum matters only with momentum and a rate that changes."""
+    moving = any(t.get("momentum") for t in (ta, tb))
+    scheduled = any(t.get("schedule") not in (None, "constant") for t in (ta, tb))
+    return moving and scheduled
+
+
+def _same_coupled_decay(a, b, ta, tb):
+    """Both coupled (no decoupled decay) and every parameter's decay gradient term ·w known and equal on both
+    sides: the per-parameter rows judge coupled decay, the summary row would differ only in how it is written."""
+    if any("decoupled" in str(t.get("weight_decay")) for t in (ta, tb)):
+        return False
+    if any(p.kind != "l2" for desc in (a, b) for p in desc.penalties().values()):
+        return False  # an L1 (or other) penalty has no ·w term to compare
+    pairs = [(ra, rb) for rows_a, rows_b in zip(views.parameters(a), views.parameters(b))
+             for ra, rb in zip(rows_a, rows_b)]
+    return len(views.parameters(a)) == len(views.parameters(b)) and all(
+        ra[3] is not None and rb[3] is not None and abs(ra[3] - rb[3]) <= 1e-12 for ra, rb in pairs)
+
+
+def _smoothing(loss_view):
+    """The label smoothing views.loss writes, "" for none: a difference there is a loss function, not a reduction."""
+    return loss_view.partition("label smoothing")[2]
 
 
 def _softmax_in_loss(desc):

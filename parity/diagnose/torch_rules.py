@@ -32,19 +32,27 @@ def constants(ctx, diff):
 
 
 def _constants_fix(ctx, a, b, differing):
-    """Each framework's arguments that give it the other side's constants."""
+    """Each framework's arguments that give it the other side's constants. An ε written with where it is added
+    ("1e-08 added to √v̂") passes its number; where the places differ too, no ε value gives parity."""
+    eps_a, eps_b = str(a.get("epsilon")), str(b.get("epsilon"))
+    placed_apart = "added" in eps_a and "added" in eps_b and eps_a.split(" ", 1)[1] != eps_b.split(" ", 1)[1]
     fixes = []
     for theirs, side in ((b, ctx.sides[0]), (a, ctx.sides[1])):
         opt = side.description.optimizer
         cls = opt.kind.split(".")[-1] if opt is not None else "the optimizer"
+        values = {k: (str(theirs.get(k)).split(" ")[0] if "added" in str(theirs.get(k)) else theirs.get(k))
+                  for k in differing}
         if side.dialect == "pytorch":
-            args = ", ".join(f"{_torch_name(k, cls)}={theirs.get(k)}" for k in differing if k != "epsilon"
-                             or "added" not in str(theirs.get(k)))
+            args = ", ".join(f"{_torch_name(k, cls)}={values[k]}" for k in differing)
             fixes.append(f"PyTorch: torch.optim.{cls}(..., {args})")
         elif side.dialect == "keras":
-            args = ", ".join(f"{k}={theirs.get(k)}" for k in differing if "added" not in str(theirs.get(k)))
+            args = ", ".join(f"{k}={values[k]}" for k in differing)
             fixes.append(f"Keras: keras.optimizers.{cls}(..., {args})")
-    return "; or ".join(fixes) or "give both sides the same constants"
+    fix = "; or ".join(fixes) or "give both sides the same constants"
+    if placed_apart:
+        fix += (" — ε is still added in different places then (PyTorch to √v̂, Keras 3 to √v): to compare, make it "
+                "negligible on both sides (eps=1e-12 / epsilon=1e-12)")
+    return fix
 
 
 def _torch_name(keras_name, cls):

@@ -163,6 +163,13 @@ def shapes(desc):
 def loss(desc):
     if desc.loss is None:
         return None
+    named = _loss_kind(desc)
+    # a smoothed target is another objective (PyTorch CrossEntropyLoss and Keras's cross-entropies take it)
+    smoothing = desc.loss.attrs.get("label_smoothing")
+    return f"{named}, label smoothing {smoothing:g}" if named and smoothing else named
+
+
+def _loss_kind(desc):
     kind = desc.loss.kind
     if kind in ("CrossEntropyLoss", "NLLLoss"):  # NLLLoss: after the log_softmax the description shows
         reduction = desc.loss.attrs.get("reduction", "mean")

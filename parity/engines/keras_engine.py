@@ -174,7 +174,8 @@ class KerasEngine(Engine):
         if not 0 <= index < len(ends):
             return None
         start = ends[index - 1] + 1 if index else 0
-        chain = layers[start:ends[index] + 1]
+        # a functional model lists its InputLayer among its layers; it is a placeholder, not a stage's operation
+        chain = [layer for layer in layers[start:ends[index] + 1] if layer.__class__.__name__ != "InputLayer"]
         try:
             for before, after in zip(chain, chain[1:]):
                 if after.input is not before.output:
