@@ -64,3 +64,14 @@ def test_label_smoothing_on_one_side_is_a_loss_function_difference(cli, tmp_path
     assert [(d["field"], d["cause"]) for d in report["spec_differences"]] == [("loss", "loss-function")]
     assert "label smoothing 0.1" in report["spec_differences"][0]["a"]
     assert report["causes"][0]["code"] == "loss-function"
+
+
+def test_a_loss_of_the_users_own_reads_its_output_convention_by_value(cli):
+    """`lambda out, y: F.nll_loss(F.log_softmax(out, 1), y)` once left the torch output compared as raw logits
+    against Keras's probabilities: an `activation` divergence where loss, gradients and weights agreed. The
+    engine now tells logits from log-probabilities by the loss's value; an MSE of its own stays as it is."""
+    pair = CASES / "own_loss_pair.py"
+    for keras_side, torch_side in (("keras_softmax", "torch_nll_lambda"), ("keras_mse", "torch_mse_own")):
+        code, stdout, stderr = cli("check", f"{pair}:{keras_side}", f"{pair}:{torch_side}", "--samples", 64,
+                                   "--steps", 3)
+        assert code == 0, f"{keras_side} / {torch_side}: " + stderr + stdout

@@ -183,6 +183,8 @@ class TorchEngine(Engine):
               for (k, p), g in zip(self.params.items(), grads)}
         zeros = {k: np.zeros_like(v) for k, v in gd.items()}
         acts = [self._canonical(a, shape) for a, shape in zip(stages, self.stage_shapes[1:])]
+        if self.output_kind is None:  # a loss of the user's own: tell its output convention by its value
+            self.output_kind = _probe_output_kind(torch, out.detach(), yt, float(data.detach()))
         acts.append(self._output(out.detach()))
         loss = float(data.detach())
         return Evaluation(loss_total=loss, loss_data=loss, loss_reg=0.0, grads_total=gd, grads_data=gd,
@@ -315,9 +317,28 @@ def _disable_dropout(model):
 
 
 def _output_kind(loss):
+    """How the model's output relates to probabilities, by the loss it feeds; None: decide by value."""
     name = type(loss).__name__
     if name == "CrossEntropyLoss" or getattr(loss, "__name__", "") == "cross_entropy":
         return "logits"
     if name == "NLLLoss" or getattr(loss, "__name__", "") == "nll_loss":
         return "log_probs"
+    if name.endswith("Loss") and type(loss).__module__.startswith("torch."):
+        return "as-is"  # another torch loss module (MSELoss, ...): the output is what it compares
+    return None
+
+
+def _probe_output_kind(torch, out, y, value):
+    """A loss written by the user (e.g. `lambda out, y: F.nll_loss(F.log_softmax(out, 1), y)`): it is the
+    cross-entropy of logits when its value is F.cross_entropy's on this output (mean or summed over the
+    batch), of log-probabilities when it is F.nll_loss's (log_softmax of log-probabilities is themselves,
+    so both read the same probabilities), else the output is compared as it is."""
+    if out.ndim != 2 or y.ndim != 1 or y.dtype != torch.int64:
+        return "as-is"
+    F = torch.nn.functional
+    for kind, fn in (("logits", F.cross_entropy), ("log_probs", F.nll_loss)):
+        for reduction in ("mean", "sum"):
+            ref = float(fn(out, y, reduction=reduction))
+            if abs(ref - value) <= 1e-6 * max(abs(ref), abs(value), 1e-12):
+                return kind
     return "as-is"
