@@ -103,7 +103,7 @@ class DDPGroup:
         for rank, conn in enumerate(self.conns):
             while not conn.poll(0.2):
                 if any(p.poll() is not None for p in self.procs):
-                    self._fail(f"a process exited during {cmd!r}")
+                    self._fail(self._said_error(cmd) or f"a process exited during {cmd!r}")
                 if time.monotonic() > deadline:
                     self._fail(f"{cmd!r} took longer than {self.timeout:g} s")
             try:
@@ -114,6 +114,19 @@ class DDPGroup:
                 self._fail(f"rank {rank} failed during {cmd!r}: {value}")
             out.append(value)
         return out
+
+    def _said_error(self, cmd):
+        """The error a rank sent before it exited, if any: a rank other than the one being waited for can
+        fail first (each builds the spec on its own), and its message says more than its exit."""
+        for rank, conn in enumerate(self.conns):
+            try:
+                if conn.poll(0):
+                    status, value = conn.recv()
+                    if status == "error":
+                        return f"rank {rank} failed during {cmd!r}: {value}"
+            except (EOFError, OSError):
+                continue
+        return None
 
     def _fail(self, what):
         """Stop every process, then raise one error with what each one said last."""
