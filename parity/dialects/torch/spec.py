@@ -89,4 +89,4 @@ def _input_shape(parts, path, where):
     first = next((m for m in parts["model"].modules() if any(True for _ in m.parameters(recurse=False))), None)
     if first is not None and type(first).__name__ == "Linear":
         return (int(first.in_features),), f"the leading nn.Linear's in_features ({first.in_features})"
-    return None, "the other side's input, converted to C,H,W"
+    return None, "the samples' shape (as the other side sees them), converted to C,H,W"
