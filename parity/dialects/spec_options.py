@@ -48,6 +48,6 @@ def keyword_arguments(factory, name, options, path):
     unknown = [key for key in options if key not in accepted]
     if unknown:
         listed = ", ".join(accepted) if accepted else "none: it takes no arguments"
-        raise SpecError(f"{name}() has no option {', '.join(map(repr, unknown))} (given with --a-set/--b-set, or --set); "
-                        f"the options it accepts: {listed}.", path=path)
+        raise SpecError(f"{name}() has no option {', '.join(map(repr, unknown))} (given with --a-set/--b-set, or "
+                        f"--set); the options it accepts: {listed}.", path=path)
     return dict(options)
