@@ -13,7 +13,28 @@ from .factory import register
 from .step_check import relate
 
 
-class KerasEngine(Engine):
+class KerasModelState:
+    """What the Keras engines (one device, replicated) share: labels in the form the model's loss takes,
+    and its trainable weights by parity's keys (a mirrored variable's assign sets every replica)."""
+
+    def targets(self, y):
+        if self.target == "sparse":
+            return y.astype(np.int64)
+        units = int(self.model.output_shape[-1])
+        if self.target == "binary" or units == 1:
+            return y.astype(self.dtype).reshape(-1, 1)
+        return np.eye(units, dtype=self.dtype)[y]
+
+    def get_weights(self):
+        return {t.key: self.variables[t.key].numpy() for t in self.tensors}
+
+    def set_weights(self, weights):
+        for key, value in weights.items():
+            var = self.variables[key]
+            var.assign(np.asarray(value, dtype=var.dtype).reshape(var.shape))
+
+
+class KerasEngine(KerasModelState, Engine):
     separates_terms = True
 
     def __init__(self, model, optimizer, label, device=None):
@@ -72,21 +93,6 @@ class KerasEngine(Engine):
 
         return run
 
-    def targets(self, y):
-        if self.target == "sparse":
-            return y.astype(np.int64)
-        units = int(self.model.output_shape[-1])
-        if self.target == "binary" or units == 1:
-            return y.astype(self.dtype).reshape(-1, 1)
-        return np.eye(units, dtype=self.dtype)[y]
-
-    def get_weights(self):
-        return {t.key: self.variables[t.key].numpy() for t in self.tensors}
-
-    def set_weights(self, weights):
-        for key, value in weights.items():
-            var = self.variables[key]
-            var.assign(np.asarray(value, dtype=var.dtype).reshape(var.shape))
 
     def _batch(self, x, y):
         """The full batch as this side's tensors, made once: the step loop passes the same arrays at every

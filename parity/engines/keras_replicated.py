@@ -16,10 +16,18 @@ from ..errors import UsageError
 from ..frameworks.keras_tensors import tensors
 from .base import Engine, Evaluation
 from .factory import register, replica_devices
-from .keras_engine import _data_loss, _disable_dropout, _from_logits, _Scope, _stage_model, _target_kind
+from .keras_engine import (
+    KerasModelState,
+    _data_loss,
+    _disable_dropout,
+    _from_logits,
+    _Scope,
+    _stage_model,
+    _target_kind,
+)
 
 
-class ReplicatedKerasEngine(Engine):
+class ReplicatedKerasEngine(KerasModelState, Engine):
     separates_terms = True
 
     def __init__(self, side, label, dtype, replicas, device=None, sgd_lr=None):
@@ -95,21 +103,6 @@ class ReplicatedKerasEngine(Engine):
         return (self.strategy.experimental_distribute_values_from_function(shard(xs)),
                 self.strategy.experimental_distribute_values_from_function(shard(ys)))
 
-    def targets(self, y):
-        if self.target == "sparse":
-            return y.astype(np.int64)
-        units = int(self.model.output_shape[-1])
-        if self.target == "binary" or units == 1:
-            return y.astype(self.dtype).reshape(-1, 1)
-        return np.eye(units, dtype=self.dtype)[y]
-
-    def get_weights(self):
-        return {t.key: self.variables[t.key].numpy() for t in self.tensors}
-
-    def set_weights(self, weights):
-        for key, value in weights.items():
-            var = self.variables[key]
-            var.assign(np.asarray(value, dtype=var.dtype).reshape(var.shape))  # mirrored: every replica
 
     def evaluate(self, x, y):
         self._shards = self._distribute(x, y)
