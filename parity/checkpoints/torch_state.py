@@ -5,6 +5,8 @@ weights_only=True restricts unpickling to tensors, primitive containers and a sh
 a payload never runs. Keys are the module paths (`fc1.weight`); layouts PyTorch's own.
 """
 
+import re
+
 import numpy as np
 
 from .base import Checkpoint, CheckpointError, Entry, reader, torch_layout
@@ -24,6 +26,10 @@ def read(path):
     except Exception as err:  # UnpicklingError for a refused global; RuntimeError/EOFError for a corrupt file
         what = str(err).strip().splitlines()[0][:240] if str(err).strip() else type(err).__name__
         refused = "Unsupported global" in str(err) or "weights_only" in str(err)
+        named = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(err))
+        if named:  # torch's own text runs on about how to load it unsafely: name the object and the remedy
+            what = (f"the pickle names {named.group(1)}; a whole model saved with torch.save(model) names its "
+                    "classes: save model.state_dict() instead")
         raise CheckpointError(
             "--weights: " + ("holds pickled Python objects beyond tensors, which parity never unpickles (torch.load "
                              "with weights_only=True refused it: " if refused else
