@@ -8,6 +8,8 @@ micro-batches gives the full batch's values. An adapter's protocol takes the who
 
 from .errors import UsageError
 
+WHOLE_BATCH_ENGINES = {"torch": "PyTorch"}  # engines without micro-batching yet (their step runs whole)
+
 
 def prepare(sides, size):
     """Check both sides' descriptions before any engine or sample is allocated; note what an adapter gets."""
@@ -15,6 +17,9 @@ def prepare(sides, size):
         if side.engine == "adapter":
             side.notes.append(f"--micro-batch {size} does not apply to a Python adapter: it gets the whole batch")
             continue
+        if side.engine in WHOLE_BATCH_ENGINES:  # the results are the same; only the memory is not saved
+            side.notes.append(f"--micro-batch {size} is not built yet for a {WHOLE_BATCH_ENGINES[side.engine]} "
+                              "side: it computes each step on the whole batch")
         for layer in getattr(side.description, "layers", None) or []:
             if layer.kind == "batchnorm" and not layer.attrs.get("use_global_stats"):
                 raise UsageError(

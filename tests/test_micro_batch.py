@@ -93,3 +93,11 @@ def test_comparison_block_by_block_equals_the_whole(monkeypatch):
     assert [r.rel_error for r in rows] == pytest.approx([expected, expected], rel=1e-12)
     assert len(calls) == 2 * 3  # each side's forward pass once per micro-batch, for both stages together
     assert np.array_equal(np.asarray(stages_a[1][1]), 2 * a)
+
+
+def test_a_pytorch_side_says_it_takes_the_whole_batch():
+    # not built for the torch engine yet: same verdict, and the side's notes say the option did not apply
+    whole, micro = _both("configs/pytorch_keras/keras_mlp.py", "configs/pytorch_keras/torch_mlp.py", 8,
+                         samples=32, steps=2)
+    assert whole.status == micro.status == "parity"
+    assert any("not built yet for a PyTorch side" in n for n in micro.sides["B"]["notes"])
