@@ -100,15 +100,7 @@ class GraphEngine(Engine):
             for layer in self.desc.layers:
                 if layer.kind == "input":
                     continue
-                params = [self.vars[k] for k in self.layer_params[layer.name]]
-                ins = [blobs[b] for b in layer.inputs]
-                outs = self.ops[layer.kind](layer, ins, params, state)
-                for top, out in zip(layer.outputs, outs):
-                    blobs[top] = out
-                    if layer.kind == "flatten" and ins[0].shape.rank == 4:
-                        flat_from[top] = tuple(ins[0].shape[1:])
-                    elif layer.kind in ELEMENTWISE and layer.inputs[0] in flat_from:
-                        flat_from[top] = flat_from[layer.inputs[0]]
+                outs = self._run_layer(layer, blobs, flat_from, state)
                 if layer.kind.endswith("_loss"):
                     loss += layer.attrs["loss_weight"] * outs[0]
                 if layer.name in self.stage_names:
@@ -212,6 +204,20 @@ class GraphEngine(Engine):
     def get_weights(self):
         return {t.key: self.vars[t.key].numpy() for t in self.tensors}
 
+    def _run_layer(self, layer, blobs, flat_from, state):
+        """One layer on the blobs it reads; its outputs join `blobs`, and `flat_from` keeps the (C, H, W)
+        shape a flattened blob came from (through elementwise layers), for the Keras-order comparison."""
+        params = [self.vars[k] for k in self.layer_params[layer.name]]
+        ins = [blobs[b] for b in layer.inputs]
+        outs = self.ops[layer.kind](layer, ins, params, state)
+        for top, out in zip(layer.outputs, outs):
+            blobs[top] = out
+            if layer.kind == "flatten" and ins[0].shape.rank == 4:
+                flat_from[top] = tuple(ins[0].shape[1:])
+            elif layer.kind in ELEMENTWISE and layer.inputs[0] in flat_from:
+                flat_from[top] = flat_from[layer.inputs[0]]
+        return outs
+
     def run_stage(self, index, x):
         """See Engine.run_stage: the stage's layers, eagerly, on `x` converted to this side's layout."""
         stages = _stages(self.desc.layers, self.stage_names)
@@ -239,15 +245,7 @@ class GraphEngine(Engine):
         for layer in layers:
             if any(b not in blobs for b in layer.inputs):
                 return None  # fed by a blob of an earlier stage (a skip connection): not one stage alone
-            params = [self.vars[k] for k in self.layer_params[layer.name]]
-            ins = [blobs[b] for b in layer.inputs]
-            outs = self.ops[layer.kind](layer, ins, params, [])
-            for top, out in zip(layer.outputs, outs):
-                blobs[top] = out
-                if layer.kind == "flatten" and ins[0].shape.rank == 4:
-                    flat_from[top] = tuple(ins[0].shape[1:])
-                elif layer.kind in ELEMENTWISE and layer.inputs[0] in flat_from:
-                    flat_from[top] = flat_from[layer.inputs[0]]
+            self._run_layer(layer, blobs, flat_from, [])
         end = layers[-1].outputs[0]
         out = self._canonical(blobs[end], flat_from.get(end))
         if index == len(stages) - 1 and self.final_softmax:
