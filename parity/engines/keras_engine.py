@@ -17,6 +17,20 @@ class KerasModelState:
     """What the Keras engines (one device, replicated) share: labels in the form the model's loss takes,
     and its trainable weights by parity's keys (a mirrored variable's assign sets every replica)."""
 
+    def _read_model(self, model):
+        """Parity's view of a Keras model: its tensors and variables by key, its stages, its data loss and
+        the form its labels take; dropout switched off. Returns the model that outputs every stage."""
+        self.tensors = tensors(model)
+        self.dtype = model.dtype if isinstance(model.dtype, str) else str(model.dtype)
+        self.variables = {v.path: v for v in model.trainable_variables}
+        self._vars = [self.variables[t.key] for t in self.tensors]
+        self.dropout_disabled = _disable_dropout(model)
+        self.stage_names, aux = _stage_model(model)
+        self.loss_fn = _data_loss(model)
+        self.target = _target_kind(model)
+        self.final_softmax = _from_logits(model)
+        return aux
+
     def targets(self, y):
         if self.target == "sparse":
             return y.astype(np.int64)
@@ -47,15 +61,7 @@ class KerasEngine(KerasModelState, Engine):
         self.optimizer = optimizer
         self.label = label
         self.device = device
-        self.tensors = tensors(model)
-        self.dtype = model.dtype if isinstance(model.dtype, str) else str(model.dtype)
-        self.variables = {v.path: v for v in model.trainable_variables}
-        self._vars = [self.variables[t.key] for t in self.tensors]
-        self.dropout_disabled = _disable_dropout(model)
-        self.stage_names, aux = _stage_model(model)
-        self.loss_fn = _data_loss(model)
-        self.target = _target_kind(model)
-        self.final_softmax = _from_logits(model)
+        aux = self._read_model(model)
         self._last_grads = None
         self._aux = aux
         self._inputs = None  # (x, y, x tensor, target tensor): the full batch in this side's framework, made once

@@ -13,17 +13,11 @@ r holds samples r·N/k .. (r+1)·N/k − 1). The update is the model's own `trai
 import numpy as np
 
 from ..errors import UsageError
-from ..frameworks.keras_tensors import tensors
 from .base import Engine, Evaluation
 from .factory import register, replica_devices
 from .keras_engine import (
     KerasModelState,
-    _data_loss,
-    _disable_dropout,
-    _from_logits,
     _Scope,
-    _stage_model,
-    _target_kind,
 )
 
 
@@ -45,15 +39,7 @@ class ReplicatedKerasEngine(KerasModelState, Engine):
                 model.compile(optimizer=keras.optimizers.SGD(learning_rate=sgd_lr), loss=model.loss)
             model.optimizer.build(model.trainable_variables)  # its slots mirrored, made outside the step
         self.model, self.optimizer = model, model.optimizer
-        self.tensors = tensors(model)
-        self.dtype = model.dtype if isinstance(model.dtype, str) else str(model.dtype)
-        self.variables = {v.path: v for v in model.trainable_variables}
-        self._vars = [self.variables[t.key] for t in self.tensors]
-        self.dropout_disabled = _disable_dropout(model)
-        self.stage_names, aux = _stage_model(model)
-        self.loss_fn = _data_loss(model)
-        self.target = _target_kind(model)
-        self.final_softmax = _from_logits(model)
+        aux = self._read_model(model)
         self._shards = None
         self._evaluate = self._compile_evaluate(aux)
         self._train = tf.function(lambda x, y: self.strategy.run(model.train_step, args=((x, y),)))
