@@ -53,7 +53,8 @@ def run_check(spec_a, spec_b, opts, progress=None, on_step=None):
         (opts.a_set, opts.b_set))
     check_replicas(opts, len(samples.y))
     if opts.micro_batch:
-        micro_batch.prepare((side_a, side_b), opts.micro_batch)  # before any engine: refusals name the layer
+        # before any engine: refusals name the layer
+        micro_batch.prepare((side_a, side_b), opts.micro_batch, (opts.a_replicas, opts.b_replicas))
     if on_step is not None and hasattr(on_step, "begin"):
         on_step.begin((side_a, side_b), inputs, samples)  # a trace writer's metadata: specs, inputs, samples
     device = select_device(opts.device)

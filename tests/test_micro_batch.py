@@ -95,9 +95,89 @@ def test_comparison_block_by_block_equals_the_whole(monkeypatch):
     assert np.array_equal(np.asarray(stages_a[1][1]), 2 * a)
 
 
-def test_a_pytorch_side_says_it_takes_the_whole_batch():
-    # not built for the torch engine yet: same verdict, and the side's notes say the option did not apply
-    whole, micro = _both("configs/pytorch_keras/keras_mlp.py", "configs/pytorch_keras/torch_mlp.py", 8,
-                         samples=32, steps=2)
+TORCH = "configs/pytorch_keras"
+
+
+def test_pytorch_side_in_micro_batches_keeps_parity_and_never_runs_a_whole_batch():
+    seen = []
+
+    def record(engine):  # every forward pass of the torch side's model: how many samples it saw
+        engine.model.register_forward_pre_hook(lambda module, args: seen.append(len(args[0])))
+
+    from parity import live
+
+    made = live.new_engine
+
+    def new_engine(side, label, dtype, device, opts):
+        engine = made(side, label, dtype, device, opts)
+        if side.engine == "torch":
+            record(engine)
+        return engine
+
+    live.new_engine = new_engine
+    try:
+        whole, micro = _both(f"{TORCH}/keras_mlp.py", f"{TORCH}/torch_mlp.py", 8, samples=32, steps=3)
+    finally:
+        live.new_engine = made
     assert whole.status == micro.status == "parity"
-    assert any("not built yet for a PyTorch side" in n for n in micro.sides["B"]["notes"])
+    assert max(seen) == 32 and 8 in seen  # the whole run saw the full batch; the micro run only micro-batches
+    assert not any("whole" in n for n in micro.sides["B"]["notes"])
+
+
+@pytest.mark.parametrize("spec_b, code", [("torch_mlp.py:build_sum", "loss-reduction"),
+                                          ("torch_mlp.py:build_doubled", "custom-step")])
+def test_pytorch_side_in_micro_batches_same_first_divergence(spec_b, code):
+    # a summed loss (measured: a sample twice costs twice) weighs each micro-batch 1; a user's step gets it whole
+    whole, micro = _both(f"{TORCH}/keras_mlp.py:build_plain", f"{TORCH}/{spec_b}", 8, samples=32, steps=2)
+    assert whole.status == "diverged" and _first(micro) == _first(whole)
+    assert micro.first.rel_error == pytest.approx(whole.first.rel_error, rel=1e-3)
+    assert micro.causes[0].code == whole.causes[0].code == code
+    if code == "custom-step":
+        assert any("own step(model, optimizer, x, y) gets the whole batch" in n for n in micro.sides["B"]["notes"])
+
+
+def test_pytorch_batch_statistics_are_refused_naming_the_module():
+    out = CliRunner().invoke(main, ["check", f"{TORCH}/torch_cnn.py", f"{TORCH}/torch_cnn.py",
+                                    "--micro-batch", "4", "--samples", "16", "--steps", "1"])
+    assert out.exit_code == 2, out.output
+    assert "torch_cnn.py" in out.output and "--micro-batch 4" in out.output and "'bn'" in out.output
+    assert "batch normalisation in training mode" in out.output
+
+
+def test_a_pytorch_loss_neither_mean_nor_sum_is_refused():
+    import torch
+    from torch import nn
+
+    from parity.engines.torch_engine import TorchEngine
+    from parity.errors import UsageError
+
+    model = nn.Sequential(nn.Linear(4, 3))
+    loss = lambda out, y: nn.functional.cross_entropy(out, y) * len(y) ** 0.5  # noqa: E731  (grows as sqrt(N))
+    engine = TorchEngine({"model": model, "optimizer": torch.optim.SGD(model.parameters(), lr=0.1), "loss": loss,
+                          "input_shape": (4,)}, "B")
+    engine.use_micro_batch(2)
+    with pytest.raises(UsageError, match="neither the mean nor the sum"):
+        engine.evaluate(np.ones((8, 4)), np.arange(8) % 3)
+
+
+def test_a_data_parallel_side_says_its_replicas_compute_whole():
+    from parity import micro_batch
+    from parity.dialects.side import Side
+
+    side = Side("x.py", "keras", None, (4,), 3, "keras", None, notes=[])
+    micro_batch.prepare((side, side), 8, (1, 2))
+    assert any("data-parallel" in n and "2 replicas" in n for n in side.notes)
+
+
+def test_the_torch_engine_itself_refuses_a_batch_norm_in_training_mode():
+    import torch
+    from torch import nn
+
+    from parity.engines.torch_engine import TorchEngine
+    from parity.errors import UsageError
+
+    model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+    engine = TorchEngine({"model": model, "optimizer": torch.optim.SGD(model.parameters(), lr=0.1),
+                          "loss": nn.CrossEntropyLoss(), "input_shape": (4,)}, "B")
+    with pytest.raises(UsageError, match="module '1' \\(BatchNorm1d\\)"):
+        engine.use_micro_batch(2)

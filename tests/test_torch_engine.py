@@ -209,7 +209,7 @@ def test_a_torch_step_that_doubles_the_gradients_is_measured_as_twice_the_declar
     assert first is None and not any(c.differs for c in same.step_checks)
 
 
-def test_float32_engine_weights_round_trip_and_leave_grad_alone():
+def test_float32_engine_weights_round_trip_and_the_evaluation_is_the_default_steps_backward_pass():
     m = _mlp()
     b = torch_engine(m, dtype="float32")
     assert b.dtype == "float32" and next(m.parameters()).dtype == torch.float32
@@ -217,8 +217,38 @@ def test_float32_engine_weights_round_trip_and_leave_grad_alone():
     b.set_weights(w)
     assert all(np.array_equal(b.get_weights()[k], w[k]) for k in w)
     ev = b.evaluate(X_FLAT, Y)
-    assert all(p.grad is None for p in m.parameters())  # the compared gradients come from autograd.grad
+    # no step of the user's: the evaluation's backward pass fills .grad, and the update only steps
+    assert all(np.array_equal(p.grad.numpy(), ev.grads_data[k]) for k, p in m.named_parameters())
     assert ev.grads_data["0.weight"].shape == (16, 64) and torch.are_deterministic_algorithms_enabled()
+
+
+def test_a_users_step_finds_grad_as_it_left_it():
+    m = _mlp()
+    b = torch_engine(m, step=lambda model, opt, x, y: (opt.zero_grad(), F.cross_entropy(model(x), y).backward(),
+                                                       opt.step()))
+    b.evaluate(X_FLAT, Y)
+    assert all(p.grad is None for p in m.parameters())  # the compared gradients come from autograd.grad
+
+
+def test_fused_update_equals_the_default_step_when_the_weights_changed_in_between():
+    """The update reuses the evaluation's .grad only at the weights it was computed at: a probe that sets
+    other weights (and back) makes it run the whole default step again, to the same result."""
+    def run(probe):
+        torch.manual_seed(0)
+        m = _mlp().double()
+        e = torch_engine(m, optimizer=torch.optim.SGD(m.parameters(), lr=LR, momentum=MU))
+        for _ in range(3):
+            e.evaluate(X_FLAT, Y)
+            if probe:
+                saved = e.get_weights()
+                e.set_weights({k: v * 0 for k, v in saved.items()})
+                e.evaluate(X_FLAT, Y)  # at other weights: its .grad must not be used by the update
+                e.set_weights(saved)
+            e.update()
+        return e.get_weights()
+
+    fused, recomputed = run(False), run(True)
+    assert all(np.array_equal(fused[k], recomputed[k]) for k in fused)
 
 
 class Doubling(keras.Sequential):

@@ -6,6 +6,12 @@ optimizer and is judged by the weights, as Caffe's), and the activations at each
 next parameterised module receives (a forward pre-hook), so functional ops written in `forward()`
 belong to the stage before, as Keras's fused activations do. The batch statistics a BatchNorm keeps
 are put back after each evaluation, so only the user's step moves them.
+
+Without a `step` of the user's, the evaluation is the update's own pass: its backward pass fills `.grad`
+as the default step's would, and the next `update` only calls `optimizer.step()` (one forward and one
+backward pass per step, as a torch training loop makes), unless the weights were set in between. With
+--micro-batch the loss of each micro-batch, weighted by its share of the batch (1 for a summed loss),
+is backpropagated in turn: the gradients add up to the full batch's.
 """
 
 import copy
@@ -16,7 +22,7 @@ import numpy as np
 from ..description import Tensor
 from ..errors import SpecError
 from ..frameworks import torch as facts
-from .base import Engine, Evaluation
+from .base import Engine, Evaluation, MicroBatched, spans
 from .factory import register
 from .step_check import relate
 
@@ -74,6 +80,8 @@ class TorchEngine(Engine):
             self.optimizer, self.scheduler = parts["optimizer"], parts.get("scheduler")
         self.output_kind = _output_kind(self.loss_fn)
         self.step_checks, self._updates, self._batch = [], 0, None
+        self.micro_batch, self._loss_weight = None, None  # --micro-batch: samples per pass; "mean" or "sum"
+        self._version, self._pending = 0, None  # the weights' version; (version, buffers) of a ready .grad
         self._describe()
 
     # -- structure ------------------------------------------------------------------------------------
@@ -129,6 +137,7 @@ class TorchEngine(Engine):
         return {k: p.detach().cpu().numpy().copy() for k, p in self.params.items()}
 
     def set_weights(self, weights):
+        self._version += 1  # the gradients of the last evaluation are not these weights' any more
         with self.torch.no_grad():  # in place: the optimizer holds these very Parameters
             for key, value in weights.items():
                 p = self.params[key]
@@ -161,34 +170,117 @@ class TorchEngine(Engine):
                             "(reduction='none'?).", path=self.source)
         return value
 
+    def use_micro_batch(self, size):
+        """--micro-batch: each step's loss and gradients summed over micro-batches of `size` samples. Refused
+        for a module that normalises with the batch's statistics and for a loss that is neither the mean nor
+        the sum of per-sample terms (no weighting of micro-batches makes either exact)."""
+        from ..errors import UsageError
+
+        for name, module in self.model.named_modules():
+            if isinstance(module, self.torch.nn.modules.batchnorm._BatchNorm) and module.training:
+                raise UsageError(f"--micro-batch {size}: module '{name}' ({type(module).__name__}) normalises with "
+                                 "the statistics of the whole batch in training mode; micro-batches would change "
+                                 "them. Expected a model without batch statistics; run without --micro-batch.",
+                                 path=self.source)
+        self.micro_batch = size
+
+    def _reduction(self, xt, yt):
+        """"mean" or "sum": how the loss treats the batch, measured rather than read (a loss may be a
+        function of the user's): a batch of one sample twice has the sample's loss under a mean and twice it
+        under a sum."""
+        from ..errors import UsageError
+
+        with self.torch.no_grad():
+            one = float(self._loss(self.model(xt[:1]), yt[:1]))
+            two = float(self._loss(self.model(xt[:1].repeat_interleave(2, 0)), yt[:1].repeat_interleave(2, 0)))
+        for kind, factor in (("mean", 1.0), ("sum", 2.0)):
+            if abs(two - factor * one) <= 1e-5 * max(abs(two), abs(one), 1e-30):
+                return kind
+        raise UsageError(f"--micro-batch {self.micro_batch}: the loss is neither the mean nor the sum of per-sample "
+                         f"terms (one sample: {one:.6g}; the same sample twice: {two:.6g}), so no weighting of "
+                         "micro-batches gives the full batch's; run without --micro-batch.", path=self.source)
+
+    def _spans(self, n):
+        size = self.micro_batch if self.micro_batch and n > self.micro_batch else n
+        return spans(n, size)
+
+    def _gradients(self, xt, yt, fill_grad, watch=None):
+        """The data loss over the batch and its gradients, one micro-batch (or the whole batch) at a time:
+        into `.grad` as the default step's backward pass leaves it (`fill_grad`), else beside it by
+        `torch.autograd.grad`. `watch(out, data, labels)` sees each pass's output, loss and labels."""
+        torch, n = self.torch, len(xt)
+        parts = self._spans(n)
+        if len(parts) > 1 and self._loss_weight is None:
+            self._loss_weight = self._reduction(xt, yt)
+        params, total, loss = list(self.params.values()), None, 0.0
+        if fill_grad:
+            self.optimizer.zero_grad()
+        with torch.enable_grad():
+            for lo, hi in parts:
+                out = self.model(xt[lo:hi])
+                data = self._loss(out, yt[lo:hi])
+                if watch is not None:
+                    watch(out, data, yt[lo:hi])
+                weight = (hi - lo) / n if len(parts) > 1 and self._loss_weight == "mean" else 1.0
+                loss += float(data.detach()) * weight
+                if fill_grad:
+                    (data * weight if weight != 1.0 else data).backward()
+                    continue
+                grads = torch.autograd.grad(data, params, allow_unused=True)
+                part = [(g if g is not None else torch.zeros_like(p)).detach() * weight for g, p in zip(grads, params)]
+                total = part if total is None else [a + b for a, b in zip(total, part)]
+        if fill_grad:
+            total = [p.grad.detach() if p.grad is not None else torch.zeros_like(p) for p in params]
+        return loss, {k: g.cpu().numpy().copy() for k, g in zip(self.params, total)}
+
     def evaluate(self, x, y):
-        torch = self.torch
         xt, yt = self._tensors_of(x, y)
         self._batch = (xt, yt)
+        fused = self.user_step is None  # the default step's own backward pass: `update` reuses it
+        whole = len(self._spans(len(xt))) == 1
+        stages, seen = [], {}
+        handles = [m.register_forward_pre_hook(lambda module, args: stages.append(args[0].detach()))
+                   for m in self._stage_modules[1:]] if whole else []
+        saved = self._buffers()
+        try:
+            def watch(out, data, labels):  # the first pass: the output convention is told from it
+                if not seen:
+                    seen.update(out=out.detach(), data=float(data.detach()), labels=labels)
+            loss, gd = self._gradients(xt, yt, fused, watch)
+        finally:
+            for h in handles:
+                h.remove()
+            after = self._buffers() if fused else None
+            self._restore_buffers(saved)
+        self._pending = (self._version, after) if fused else None
+        if self.output_kind is None:  # a loss of the user's own: tell its output convention by its value
+            self.output_kind = _probe_output_kind(self.torch, seen["out"], seen["labels"], seen["data"])
+        zeros = {k: np.zeros_like(v) for k, v in gd.items()}
+        if whole:
+            acts = [self._canonical(a, shape) for a, shape in zip(stages, self.stage_shapes[1:])]
+            acts.append(self._output(seen["out"]))
+            acts = list(zip(self.stage_names, acts))
+        else:
+            acts = MicroBatched(self.stage_names, lambda lo, hi: self._forward(xt[lo:hi]), len(xt),
+                                self.micro_batch).stages()
+        return Evaluation(loss_total=loss, loss_data=loss, loss_reg=0.0, grads_total=gd, grads_data=gd,
+                          grads_reg=zeros, activations=acts)
+
+    def _forward(self, xt):
+        """Every stage's activations for one micro-batch, without gradients or moving any statistics."""
         stages = []
         handles = [m.register_forward_pre_hook(lambda module, args: stages.append(args[0].detach()))
                    for m in self._stage_modules[1:]]
         saved = self._buffers()
         try:
-            with torch.enable_grad():
+            with self.torch.no_grad():
                 out = self.model(xt)
-                data = self._loss(out, yt)
-                params = list(self.params.values())
-                grads = torch.autograd.grad(data, params, allow_unused=True)
         finally:
             for h in handles:
                 h.remove()
             self._restore_buffers(saved)
-        gd = {k: (g if g is not None else torch.zeros_like(p)).detach().cpu().numpy()
-              for (k, p), g in zip(self.params.items(), grads)}
-        zeros = {k: np.zeros_like(v) for k, v in gd.items()}
         acts = [self._canonical(a, shape) for a, shape in zip(stages, self.stage_shapes[1:])]
-        if self.output_kind is None:  # a loss of the user's own: tell its output convention by its value
-            self.output_kind = _probe_output_kind(torch, out.detach(), yt, float(data.detach()))
-        acts.append(self._output(out.detach()))
-        loss = float(data.detach())
-        return Evaluation(loss_total=loss, loss_data=loss, loss_reg=0.0, grads_total=gd, grads_data=gd,
-                          grads_reg=zeros, activations=list(zip(self.stage_names, acts)))
+        return acts + [self._output(out)]
 
     def _canonical(self, a, shape):
         """(N, C, H, W) -> (N, H, W, C); a C,H,W-flattened vector -> the H,W,C order of Keras's Flatten."""
@@ -211,10 +303,15 @@ class TorchEngine(Engine):
 
     def evaluate_loss(self, x, y):
         xt, yt = self._tensors_of(x, y)
+        n, parts = len(xt), self._spans(len(xt))
+        if len(parts) > 1 and self._loss_weight is None:
+            self._loss_weight = self._reduction(xt, yt)
         saved = self._buffers()
         try:
             with self.torch.no_grad():
-                return float(self._loss(self.model(xt), yt))
+                return sum(float(self._loss(self.model(xt[lo:hi]), yt[lo:hi]))
+                           * ((hi - lo) / n if len(parts) > 1 and self._loss_weight == "mean" else 1.0)
+                           for lo, hi in parts)
         finally:
             self._restore_buffers(saved)
 
@@ -227,14 +324,19 @@ class TorchEngine(Engine):
             before, declared = self._declared_update(x, y)
             self._run(self.user_step, x, y)
             self.step_checks.append(relate(self._updates, before, self.get_weights(), declared))
+        elif self._pending is not None and self._pending[0] == self._version:
+            self._restore_buffers(self._pending[1])  # what the evaluation's forward pass made of them
+            self.optimizer.step()  # .grad holds the evaluation's gradients at these very weights
         else:
             self._run(self._default_step, x, y)
+        self._pending = None
         if self.scheduler is not None:
             self.scheduler.step()
 
     def _default_step(self, model, optimizer, x, y):
-        optimizer.zero_grad()
-        self._loss(model(x), y).backward()
+        """zero_grad, forward, loss, backward, optimizer.step (the backward over micro-batches with
+        --micro-batch)."""
+        self._gradients(x, y, fill_grad=True)
         optimizer.step()
 
     def _run(self, step, x, y):

@@ -13,6 +13,7 @@ class TorchSpec:
     def __init__(self, path, parts, rebuild, input_shape):
         self.path, self.rebuild, self.input_shape = str(path), rebuild, tuple(input_shape)
         self._first = parts
+        self.has_own_step = parts.get("step") is not None  # --micro-batch: that step gets the whole batch
 
     def fresh(self):
         parts, self._first = self._first, None
