@@ -94,12 +94,14 @@ class PairRun:
             if t is not None:
                 set_start(t, twin_matches, start, which)
         y = self.samples.y
-        stored = [inp.stored.reshape(len(y), -1) for inp in self.inputs]
+        def stored():  # each side's input in the samples' layout, made when compared, not kept
+            return [inp.stored.reshape(len(y), -1) for inp in self.inputs]
+
         comparison = Comparison(
             matches, "terms" if eng[0].separates_terms and eng[1].separates_terms else "full",
             all(s.description.penalties() for s in sides), tolerance, sides, [inp.x for inp in self.inputs], y,
             self.spec_differences,
-            input_row=Row(0, "activation", -1, "input", "input", None, rel_error(*stored), tolerance.rtol),
+            input_row=Row(0, "activation", -1, "input", "input", None, rel_error(*stored()), tolerance.rtol),
             stored_inputs=stored)
         source = EngineSource(eng, comparison.inputs, y, opts.steps + 1, twins, twin_matches, comparison)
         sink = None

@@ -36,7 +36,13 @@ class SideInput:
     x: np.ndarray  # the side's own layout, transformed, float64
     transform: object
     notes: list
-    stored: np.ndarray = None  # the same values in the samples' stored layout, to compare the sides
+    stored_of: object = None  # () -> the same values in the samples' stored layout, to compare the sides
+
+    @property
+    def stored(self):
+        """Made when read (the input row at step 0, isolation, a trace's inputs), never kept: a check holds
+        one float64 copy of each side's batch, not two."""
+        return self.stored_of()
 
     def describe(self, samples):
         if self.transform is None:
@@ -76,7 +82,7 @@ def side_input(samples, side, override, option):
         except Exception as err:
             raise SpecError(f"preprocess(x) raised {type(err).__name__}: {err}", path=side.path) from None
         return SideInput(out.reshape(x.shape), None, ["input through the spec's own preprocess(x)"],
-                      out.reshape(len(x), -1))
+                         lambda: out.reshape(len(x), -1))
     else:
         transform = data.default_transform(samples)
-    return SideInput(transform.apply(x, np.float64), transform, [], transform.apply(samples.x, np.float64))
+    return SideInput(transform.apply(x, np.float64), transform, [], lambda: transform.apply(samples.x, np.float64))

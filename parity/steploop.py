@@ -78,7 +78,7 @@ class Comparison:
     y: object
     spec_differences: list
     input_row: Row | None = None  # step 0: the inputs the sides see, compared first
-    stored_inputs: list | None = None  # per side, its input in the stored (Keras) layout: for isolation
+    stored_inputs: object = None  # () -> per side, its input in the stored (Keras) layout: for isolation
 
     @property
     def loss_term(self):
@@ -145,7 +145,7 @@ def run(source, result, comparison=None, rates=shared_rates, sink=None, budget=N
                 if first.quantity == "activation" and source.engines and c.stored_inputs is not None:
                     from .diagnose.isolation import isolate
 
-                    result.isolation = isolate(source.engines, c.stored_inputs, view.evaluations)
+                    result.isolation = isolate(source.engines, c.stored_inputs(), view.evaluations)
                 ctx = None  # the diagnosis is done: hold no step's activations beyond its own
         if _stop(comparison, view, rows):
             result.stopped = f"NaN or Inf at step {view.step}"
