@@ -39,9 +39,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STORY1 = ROOT / "configs" / "story1"
 CNN = ROOT / "bench" / "residual_cnn.py"
+TORCH_CNN = ROOT / "bench" / "residual_cnn_torch.py"
 PAIRS = {  # pair -> (spec A, spec B, default steps, default samples)
     "mlp": (f"{STORY1}/keras_mlp.py:build_half", f"{STORY1}/numpy_net.py", 100, None),
     "cnn": (str(CNN), str(CNN), 20, 1024),
+    "torch": (str(TORCH_CNN), str(TORCH_CNN), 20, 1024),  # the same residual CNN in PyTorch
     "cnn-plain": (f"{CNN}:build_plain", f"{CNN}:build_plain", 20, 1024),  # no BatchNormalization
 }
 
@@ -71,12 +73,30 @@ def alone(pair, steps, count):
             net.step(x, y, keras_mlp.LR)
         return
     sys.path.insert(0, str(CNN.parent))
+    if pair == "torch":
+        return alone_torch(steps, count)
     import residual_cnn
 
     x, y = _samples(count, (28, 28, 1))
     build = residual_cnn.build_plain if pair == "cnn-plain" else residual_cnn.build
     for _ in range(2):  # side A, side B
         build().fit(x, y, batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
+
+
+def alone_torch(steps, count):
+    """Both sides as a torch training loop: zero_grad, forward, loss, backward, step, full batch."""
+    import residual_cnn_torch
+    import torch
+
+    x, y = _samples(count, (28, 28, 1))
+    x, y = torch.as_tensor(x.transpose(0, 3, 1, 2).copy()), torch.as_tensor(y.astype("int64"))
+    for _ in range(2):  # side A, side B
+        parts = residual_cnn_torch.build()
+        model, optimizer, loss = parts["model"], parts["optimizer"], parts["loss"]
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss(model(x), y).backward()
+            optimizer.step()
 
 
 def check(pair, steps, count, micro_batch=None):
@@ -103,8 +123,11 @@ def child(args):
     sys.path.insert(0, os.environ.get("PARITY_ROOT", str(ROOT)))  # the parity under test (--baseline: another)
     from parity import lazy
 
-    lazy.tensorflow()
-    import keras  # noqa: F401
+    if args.pair == "torch":
+        lazy.torch("the benchmark")  # a PyTorch pair: parity imports no TensorFlow for it, nor does alone
+    else:
+        lazy.tensorflow()
+        import keras  # noqa: F401
 
     start = time.perf_counter()
     verdict = None
@@ -176,7 +199,7 @@ def bench_micro(steps, repeat, samples=2048, micro=256):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pair", choices=("mlp", "cnn", "cnn-plain", "both"), default="both")
+    parser.add_argument("--pair", choices=("mlp", "cnn", "cnn-plain", "torch", "all"), default="all")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
@@ -189,7 +212,7 @@ def main():
         return child(args)
     if args.micro:
         return bench_micro(args.steps or 5, args.repeat)
-    for pair in (("cnn", "mlp") if args.pair == "both" else (args.pair,)):
+    for pair in (("cnn", "mlp", "torch") if args.pair == "all" else (args.pair,)):
         steps = args.steps or PAIRS[pair][2]
         samples = args.samples or PAIRS[pair][3]
         bench(pair, steps, samples, args.repeat, args.micro_batch, args.baseline)

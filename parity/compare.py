@@ -20,21 +20,26 @@ BLOCK = 1 << 17  # values per float64 block: a comparison's memory does not grow
 
 
 def _sums(a, b, want_max=False):
-    """(‖a‖², ‖b‖², ‖a − b‖², max |a − b|) accumulated in float64, one block of each tensor at a time,
-    so that comparing a float32 activation never makes a float64 copy of the whole of it. Each block is
-    cast into two reused float64 buffers (a fresh array per block costs more in page faults than the
-    arithmetic) and its squares summed by BLAS dot products: the same float64 sums as einsum's casting
-    loop at half its time (tools/profile_check.py: `judge`)."""
-    a, b = np.asarray(a).reshape(-1), np.asarray(b).reshape(-1)
+    """(‖a‖², ‖b‖², ‖a − b‖², max |a − b|) accumulated in float64, a block of rows (samples, for an
+    activation) at a time, so that comparing a float32 activation never makes a float64 copy of the whole
+    of it. Each block is cast into two reused float64 buffers in C order (which also gathers a strided
+    view, e.g. an N×C×H×W map seen as N×H×W×C, without a copy of the whole) and its squares summed by BLAS
+    dot products. Two arrays of the same rows in different shapes (a map against its flattened form)
+    compare in C order, as reshape would."""
+    a, b = _rows(a), _rows(b)
+    if len(a) != len(b) or a.size != b.size:
+        a, b = np.asarray(a).reshape(-1, 1), np.asarray(b).reshape(-1, 1)
     sa = sb = sd = peak = 0.0
-    size = min(BLOCK, a.size)
+    per_row = a.size // len(a) if len(a) else 0
+    rows = max(1, BLOCK // max(per_row, 1))
+    size = min(rows, len(a)) * per_row
     buf_a, buf_b = np.empty(size, np.float64), np.empty(size, np.float64)
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and Inf are findings: rel_error reports them
-        for i in range(0, a.size, BLOCK):
-            ca, cb = a[i:i + BLOCK], b[i:i + BLOCK]
+        for lo in range(0, len(a), rows):
+            ca, cb = a[lo:lo + rows], b[lo:lo + rows]
             fa, fb = buf_a[:ca.size], buf_b[:ca.size]
-            np.copyto(fa, ca, casting="unsafe")  # float32 and integers widen exactly
-            np.copyto(fb, cb, casting="unsafe")
+            np.copyto(fa.reshape(ca.shape), ca, casting="unsafe")  # float32 and integers widen exactly
+            np.copyto(fb.reshape(cb.shape), cb, casting="unsafe")
             sa += float(np.dot(fa, fa))
             sb += float(np.dot(fb, fb))
             np.subtract(fa, fb, out=fa)
@@ -42,6 +47,12 @@ def _sums(a, b, want_max=False):
             if want_max:
                 peak = max(peak, float(np.max(np.abs(fa), initial=0.0)))
     return sa, sb, sd, peak
+
+
+def _rows(t):
+    """An array with a leading axis to block over (a scalar as one row), never copied."""
+    t = np.asarray(t)
+    return t.reshape(1) if t.ndim == 0 else t
 
 
 def _blocked(t):
@@ -86,7 +97,7 @@ def rel_error(a, b, sums=None):
     if not np.isfinite(sa + sb + sd):  # a NaN or Inf, or squares beyond float64's range
         if _nonfinite(a, b):
             return float("nan")
-        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        a, b = np.asarray(a, dtype=np.float64).reshape(-1), np.asarray(b, dtype=np.float64).reshape(-1)
         na, nb = np.linalg.norm(a), np.linalg.norm(b)
         scale = max(na, nb)
         return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
@@ -186,8 +197,8 @@ class Pair:
 
     def __post_init__(self):
         # a whole-map conv against a dense layer: the same values, one reshape apart
-        if _blocked(self.a) or _blocked(self.b):
-            return  # compared one micro-batch at a time, each block as (samples, values)
+        if _blocked(self.a) or _blocked(self.b) or self.quantity == "activation":
+            return  # compared a block of samples at a time in C order: a reshape here could copy a whole view
         if self.a.shape != self.b.shape and self.a.size == self.b.size:
             self.b = self.b.reshape(self.a.shape)
 
@@ -205,7 +216,7 @@ def step_pairs(matches, weights_a, weights_b, ev_a, ev_b, mode, compare_reg=Fals
         for i, ((name_a, act_a), (name_b, act_b)) in enumerate(zip(ev_a.activations, ev_b.activations)):
             if act_a.size == act_b.size:
                 # each side's own array, as its framework returned it (a view): compared block by block
-                pairs.append(Pair("activation", i, name_a, name_b, None, _per_sample(act_a), _per_sample(act_b)))
+                pairs.append(Pair("activation", i, name_a, name_b, None, act_a, act_b))
     if mode == "terms":
         pairs.append(Pair("loss", -1, None, None, None, f64(ev_a.loss_data), f64(ev_b.loss_data), "data"))
         if compare_reg:
@@ -224,10 +235,6 @@ def step_pairs(matches, weights_a, weights_b, ev_a, ev_b, mode, compare_reg=Fals
                                   to_canonical(ga[ta.key], ta.layout), to_canonical(gb[tb.key], tb.layout),
                                   term, ta.key, tb.key))
     return pairs
-
-
-def _per_sample(act):
-    return act if _blocked(act) else np.asarray(act).reshape(len(act), -1)
 
 
 def judge(step, pairs, tolerance, noise=None):
