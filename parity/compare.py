@@ -26,7 +26,7 @@ def _sums(a, b, want_max=False):
     view, e.g. an N×C×H×W map seen as N×H×W×C, without a copy of the whole) and its squares summed by BLAS
     dot products. Two arrays of the same rows in different shapes (a map against its flattened form)
     compare in C order, as reshape would."""
-    a, b = _rows(a), _rows(b)
+    a, b = _memory_order(_rows(a), _rows(b))
     if len(a) != len(b) or a.size != b.size:
         a, b = np.asarray(a).reshape(-1, 1), np.asarray(b).reshape(-1, 1)
     sa = sb = sd = peak = 0.0
@@ -47,6 +47,17 @@ def _sums(a, b, want_max=False):
             if want_max:
                 peak = max(peak, float(np.max(np.abs(fa), initial=0.0)))
     return sa, sb, sd, peak
+
+
+def _memory_order(a, b):
+    """Two views permuted alike (both sides' N×C×H×W maps seen as N×H×W×C) read in their memory's order:
+    the sums are the same over any one pairing of elements, and a contiguous read is several times
+    faster than a strided gather."""
+    if a.shape != b.shape or a.ndim < 2 or a.flags.c_contiguous:
+        return a, b
+    order = tuple(np.argsort([-abs(s) for s in a.strides], kind="stable"))
+    ta, tb = a.transpose(order), b.transpose(order)
+    return (ta, tb) if ta.flags.c_contiguous and tb.flags.c_contiguous else (a, b)
 
 
 def _rows(t):
