@@ -45,6 +45,7 @@ PAIRS = {  # pair -> (spec A, spec B, default steps, default samples)
     "cnn": (str(CNN), str(CNN), 20, 1024),
     "torch": (str(TORCH_CNN), str(TORCH_CNN), 20, 1024),  # the same residual CNN in PyTorch
     "cnn-plain": (f"{CNN}:build_plain", f"{CNN}:build_plain", 20, 1024),  # no BatchNormalization
+    "cnn-decay": (f"{CNN}:build_plain", f"{CNN}:build_plain_decay", 20, 1024),  # diverges at the first update
 }
 
 
@@ -113,8 +114,10 @@ def check(pair, steps, count, micro_batch=None):
         opts.micro_batch = micro_batch
     result = run_check(spec_a, spec_b, opts)
     render_check(Console(file=io.StringIO(), width=100, color_system=None), result, opts)
-    assert result.status == "parity", result.first
-    return [result.status, result.first and [result.first.step, result.first.quantity, result.first.layer_a]]
+    assert result.status == ("diverged" if pair == "cnn-decay" else "parity"), result.first
+    first = result.first
+    return [result.status, first and [first.step, first.quantity, first.layer_a, first.param, f"{first.rel_error:.4g}"],
+            [c.code for c in result.causes]]
 
 
 def child(args):
@@ -181,7 +184,8 @@ def bench(pair, steps, samples, repeat, micro_batch=None, baseline=None):
 
 def bench_micro(steps, repeat, samples=2048, micro=256):
     """--micro-batch: the peak memory of a check on `samples` in micro-batches of `micro` against a check on
-    `micro` samples alone, and that both runs on `samples` give the same verdict (the plain residual CNN)."""
+    `micro` samples alone, and that both runs on `samples` give the same verdict and first divergence: the
+    plain residual CNN against itself (parity) and against itself with weight decay (diverged)."""
     rows = []
     for _ in range(repeat):
         big = measure("check", "cnn-plain", steps, samples, micro)
@@ -195,6 +199,14 @@ def bench_micro(steps, repeat, samples=2048, micro=256):
     print(f"  median memory ratio {statistics.median(b['rss'] / s['rss'] for b, s in rows):.2f}x (target <= 1.5x); "
           f"without --micro-batch on {samples} samples: peak RSS {whole['rss'] / 2**20:.0f} MiB; "
           f"verdicts {'equal' if whole['verdict'] == rows[0][0]['verdict'] else 'DIFFER'}: {whole['verdict']}")
+    diverged = [measure("check", "cnn-decay", steps, samples, m) for m in (micro, None)]
+    def key(verdict):  # status, (step, quantity, layer, tensor), causes: rel_error is printed, not compared
+        return verdict[0], verdict[1] and verdict[1][:4], verdict[2]
+
+    same = key(diverged[0]["verdict"]) == key(diverged[1]["verdict"])
+    print(f"cnn-decay (build_plain against build_plain_decay), {samples} samples: with --micro-batch {micro} "
+          f"{diverged[0]['verdict']} (peak RSS {diverged[0]['rss'] / 2**20:.0f} MiB); without {diverged[1]['verdict']} "
+          f"(peak RSS {diverged[1]['rss'] / 2**20:.0f} MiB): first divergence {'equal' if same else 'DIFFERS'}")
 
 
 def main():

@@ -22,7 +22,7 @@ def _block(x, channels, stride, batchnorm):
     return keras.layers.ReLU()(keras.layers.Add()([y, shortcut]))
 
 
-def build(batchnorm=True):
+def build(batchnorm=True, weight_decay=None):
     inputs = keras.Input((28, 28, 1))
     x = keras.layers.Conv2D(16, 3, padding="same")(inputs)
     x = keras.layers.ReLU()(_norm(x, batchnorm))
@@ -31,10 +31,17 @@ def build(batchnorm=True):
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = keras.layers.Dense(10, activation="softmax")(x)
     model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=LR), loss="sparse_categorical_crossentropy")
+    optimizer = keras.optimizers.SGD(learning_rate=LR, weight_decay=weight_decay)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
     return model
 
 
 def build_plain():
     """The same residual CNN without BatchNormalization: no batch statistics, so --micro-batch applies."""
     return build(batchnorm=False)
+
+
+def build_plain_decay():
+    """build_plain with decoupled weight decay 1e-2 in its SGD: against build_plain it diverges at the first
+    update, in the weights (--micro-batch's benchmark checks that the first divergence is the same)."""
+    return build(batchnorm=False, weight_decay=1e-2)

@@ -98,30 +98,26 @@ def test_comparison_block_by_block_equals_the_whole(monkeypatch):
 TORCH = "configs/pytorch_keras"
 
 
-def test_pytorch_side_in_micro_batches_keeps_parity_and_never_runs_a_whole_batch():
-    seen = []
-
-    def record(engine):  # every forward pass of the torch side's model: how many samples it saw
-        engine.model.register_forward_pre_hook(lambda module, args: seen.append(len(args[0])))
-
+def test_pytorch_side_in_micro_batches_keeps_parity_and_never_runs_a_whole_batch(monkeypatch):
     from parity import live
 
-    made = live.new_engine
+    made, seen = live.new_engine, []
 
-    def new_engine(side, label, dtype, device, opts):
+    def new_engine(side, label, dtype, device, opts):  # every forward pass of a torch side: its batch size
         engine = made(side, label, dtype, device, opts)
         if side.engine == "torch":
-            record(engine)
+            engine.model.register_forward_pre_hook(lambda module, args: seen[-1].append(len(args[0])))
         return engine
 
-    live.new_engine = new_engine
-    try:
-        whole, micro = _both(f"{TORCH}/keras_mlp.py", f"{TORCH}/torch_mlp.py", 8, samples=32, steps=3)
-    finally:
-        live.new_engine = made
-    assert whole.status == micro.status == "parity"
-    assert max(seen) == 32 and 8 in seen  # the whole run saw the full batch; the micro run only micro-batches
-    assert not any("whole" in n for n in micro.sides["B"]["notes"])
+    monkeypatch.setattr(live, "new_engine", new_engine)
+    runs = []
+    for micro in (None, 8):
+        seen.append([])
+        runs.append(run_check(f"{TORCH}/keras_mlp.py", f"{TORCH}/torch_mlp.py",
+                              Options(samples=32, steps=3, micro_batch=micro)))
+    assert [r.status for r in runs] == ["parity", "parity"]
+    assert max(seen[0]) == 32 and max(seen[1]) == 8 and seen[1].count(8) >= 4 * 4  # 4 micro-batches a step
+    assert not any("whole" in n for n in runs[1].sides["B"]["notes"])
 
 
 @pytest.mark.parametrize("spec_b, code", [("torch_mlp.py:build_sum", "loss-reduction"),

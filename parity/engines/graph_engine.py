@@ -166,7 +166,7 @@ class GraphEngine(Engine):
         zeros = {k: np.zeros_like(v) for k, v in g.items()}
         return Evaluation(loss_total=float(loss), loss_data=float(loss), loss_reg=0.0, grads_total=g,
                           grads_data=g, grads_reg=zeros,
-                          activations=[(n, a.numpy()) for n, a in zip(self.stage_names, acts)])
+                          activations=[(n, np.asarray(a)) for n, a in zip(self.stage_names, acts)])
 
     def _evaluate_micro(self, x, y):
         """The full-batch step as exact sums over micro-batches: each micro-batch's loss and gradients
@@ -186,7 +186,7 @@ class GraphEngine(Engine):
 
         def forward(lo, hi):
             with self._on_device():
-                return [a.numpy() for a in self._evaluate(*(t[lo:hi] for t in batch), gradients=False)]
+                return [np.asarray(a) for a in self._evaluate(*(t[lo:hi] for t in batch), gradients=False)]
 
         acts = MicroBatched(self.stage_names, forward, n, self.micro_batch).stages() if self.stage_names else None
         return Evaluation(loss_total=loss, loss_data=loss, loss_reg=0.0, grads_total=g, grads_data=g,

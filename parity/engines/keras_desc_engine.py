@@ -85,7 +85,7 @@ class KerasGraphEngine(GraphEngine):
                           activations=self._activations(acts))
 
     def _activations(self, acts):
-        values = [a.numpy() for a in acts]
+        values = [np.asarray(a) for a in acts]  # the tensor's own memory on CPU (read-only), no copy
         if values and self.shows_softmax:
             z = values[-1] - values[-1].max(axis=-1, keepdims=True)
             values[-1] = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)

@@ -172,7 +172,8 @@ class KerasEngine(KerasModelState, Engine):
     def _activations(self, acts):
         if not self.stage_names:
             return None
-        values = [a.numpy() for a in acts]
+        # np.asarray reads a CPU tensor's own memory (read-only); .numpy() would copy every stage's outputs
+        values = [np.asarray(a) for a in acts]
         if self.final_softmax:  # compare predictions, not logits: a Caffe softmax loss shows probabilities
             z = values[-1] - values[-1].max(axis=-1, keepdims=True)
             values[-1] = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)

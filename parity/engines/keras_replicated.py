@@ -108,7 +108,7 @@ class ReplicatedKerasEngine(KerasModelState, Engine):
             return None
         # each replica's shard in replica order is the full batch in sample order (strategy.gather's collective
         # ops can meet in different orders on CPU devices and abort: the local results are concatenated here)
-        values = [np.concatenate([v.numpy() for v in self.strategy.experimental_local_results(a)]) for a in acts]
+        values = [np.concatenate([np.asarray(v) for v in self.strategy.experimental_local_results(a)]) for a in acts]
         if self.final_softmax:  # as the single-device Keras engine: predictions, not logits
             z = values[-1] - values[-1].max(axis=-1, keepdims=True)
             values[-1] = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
