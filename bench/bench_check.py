@@ -1,27 +1,34 @@
 """Benchmark: the cost of `parity check` against training both sides alone in one process.
 
-Two pairs: the bundled MLP pair (configs/story1 keras_mlp.py:build_half against numpy_net.py) and a
-residual CNN with BatchNormalization (bench/residual_cnn.py) checked against itself. For each, "alone"
-trains both sides with their own compiled steps in one process (model.fit full batch, shuffle off,
-epochs = steps; the NumPy net's own step), and "check" runs `parity check` of the pair through the
+Three pairs: the bundled MLP pair (configs/story1 keras_mlp.py:build_half against numpy_net.py) and a
+residual CNN with BatchNormalization checked against itself, in Keras (bench/residual_cnn.py) and in
+PyTorch (bench/residual_cnn_torch.py). For each, "alone" trains both sides with their own steps in one
+process (model.fit full batch, shuffle off, epochs = steps; the NumPy net's own step; a torch loop of
+zero_grad, forward, backward, step), and "check" runs `parity check` of the pair through the
 library call `parity.check.run_check` and renders its console report (what the CLI does, without
 click's process exit, so that the same child process can report its own time and memory).
 
 Every measurement runs in a fresh subprocess, so that each has its own peak resident set size
 (resource.getrusage ru_maxrss) and none inherits another's high-water mark. Wall time is measured in the
-child from after TensorFlow and Keras are imported (both measurements import them alike) to the end of
+child from after TensorFlow and Keras (torch alone for the PyTorch pair, whose check never imports
+TensorFlow) are imported (both measurements import them alike) to the end of
 the work, model building included. Alone and check run back to back, --repeat times, and the medians
 and their ratios are printed. On a loaded machine the ratios are noisy: read the medians.
 
-Measured 2026-11-30 on 2 CPU cores shared with ~6 engineers (load average 12-23: walls are noise,
-peak memory is not), the residual CNN at 256 samples and 4 steps (1,024 x 20 did not finish a round
-in 18 minutes there), three rounds, `--pair cnn --samples 256 --steps 4 --baseline <main f1d1d7e>`:
-  before: wall 1.34x (per run 1.34, 2.39, 1.11), peak memory 2.01x (2.05, 1.99, 2.01)
-  after:  wall 1.38x (per run 1.38, 2.91, 0.68), peak memory 1.22x (1.22, 1.23, 1.18)
-and `--micro --steps 2 --repeat 1`: --micro-batch 256 on 2,048 samples peaks at 1,255 MiB against
-1,210 MiB for 256 samples alone (1.04x; 2,454 MiB on 2,048 samples without it), same verdict (parity).
+Measured 2026-11-30 on 2 CPU cores, alone on the machine (load average under 2.2), three rounds each
+(`make bench`; before: `--baseline` a checkout of main at 001c4f0, one round):
+  cnn (Keras, model.fit), 20 steps, 1,024 samples: wall 0.98x (per run 0.98, 0.96, 1.02), peak memory
+      1.31x (1.31, 1.32, 1.30); before: 1.27x and 1.29x in one round on the same quiet machine
+  torch (the same CNN in PyTorch, a torch loop): wall 1.14x (1.16, 1.14, 1.03), peak memory 1.49x
+      (1.58, 1.49, 1.48), measured before the np.asarray change (which touches Keras and TensorFlow
+      engines only); before: 2.36x and 2.11x
+  mlp (Keras against the NumPy net), 100 steps: wall 0.88x (0.96, 0.84, 0.88), memory 0.88x
+and `--micro --steps 2 --repeat 3`: --micro-batch 256 on 2,048 samples peaks at 1.11x, 1.16x, 1.14x of a
+check on 256 samples (2,186 MiB on 2,048 samples without it), verdict parity both ways; the diverging pair
+(build_plain against build_plain_decay) gives step 1, weight, conv2d kernel, `weight-decay` with and
+without it (1,355 MiB against 4,437 MiB with its float64 noise rerun).
 
-Run: make bench   (or .venv/bin/python bench/bench_check.py [--pair cnn|mlp|both] [--steps N]
+Run: make bench   (or .venv/bin/python bench/bench_check.py [--pair cnn|mlp|torch|all] [--steps N]
      [--samples N] [--repeat R] [--micro-batch M] [--baseline DIR]);  --micro: the --micro-batch memory benchmark
      (residual CNN without BatchNormalization, 2,048 samples in micro-batches of 256 against 256 samples)
 """
@@ -211,7 +218,7 @@ def bench_micro(steps, repeat, samples=2048, micro=256):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pair", choices=("mlp", "cnn", "cnn-plain", "torch", "all"), default="all")
+    parser.add_argument("--pair", choices=(*PAIRS, "all"), default="all")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
