@@ -13,7 +13,7 @@ from multiprocessing.connection import Client
 
 import numpy as np
 
-DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")
+from .torch_model import disable_dropout
 
 
 def load_parts(path, name, kwargs, sgd_lr):
@@ -48,8 +48,7 @@ class Replica:
         self.device = device
         self.model = parts["model"].to(device=device, dtype=self.tdtype)  # in place: optimizer keeps its refs
         self.model.train()
-        self.dropout_off = [n for n, m in self.model.named_modules()
-                            if type(m).__name__ in DROPOUTS and m.p > 0 and not setattr(m, "p", 0.0)]
+        self.dropout_off = disable_dropout(self.model)
         self.optimizer, self.loss_fn = parts["optimizer"], parts["loss"]
         self.scheduler, self.user_step = parts.get("scheduler"), parts.get("step")
         self.ddp = DistributedDataParallel(self.model, device_ids=[device] if device != "cpu" else None)

@@ -25,8 +25,14 @@ from ..frameworks import torch as facts
 from .base import Engine, Evaluation, MicroBatched, spans
 from .factory import register
 from .step_check import relate
-
-DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")
+from .torch_model import (
+    disable_dropout,
+    flatten_watch,
+    output_kind_of,
+    parameter_layout,
+    parameterised_modules,
+    probe_output_kind,
+)
 
 
 def import_torch():
@@ -70,7 +76,7 @@ class TorchEngine(Engine):
         self.model = parts["model"]
         self.model.to(device=self.device, dtype=self.tdtype)  # in place: the optimizer keeps its references
         self.model.train()
-        self.dropout_disabled = _disable_dropout(self.model)
+        self.dropout_disabled = disable_dropout(self.model)
         self.loss_fn, self.user_step = parts["loss"], parts.get("step")
         self.input_shape = tuple(parts["input_shape"])
         if sgd_lr is not None or parts["optimizer"] is None:  # --optimizer sgd, or a bare module: SGD at --lr
@@ -78,7 +84,7 @@ class TorchEngine(Engine):
             self.scheduler, self.user_step = None, None
         else:
             self.optimizer, self.scheduler = parts["optimizer"], parts.get("scheduler")
-        self.output_kind = _output_kind(self.loss_fn)
+        self.output_kind = output_kind_of(self.loss_fn)
         self.step_checks, self._updates, self._batch = [], 0, None
         self.micro_batch, self._loss_weight = None, None  # --micro-batch: samples per pass; "mean" or "sum"
         self._version, self._pending = 0, None  # the weights' version; (version, buffers) of a ready .grad
@@ -89,8 +95,8 @@ class TorchEngine(Engine):
         """Tensors in forward order, from one probe forward pass: a pre-hook sees what each parameterised
         module receives, and a flatten watch the (C, H, W) map a flat input to a Linear came from."""
         order, inputs = [], {}
-        modules = _parameterised(self.model)
-        watch = _flatten_watch(self.torch)
+        modules = parameterised_modules(self.model)
+        watch = flatten_watch(self.torch)
 
         def seen(name):
             def hook(module, args):
@@ -128,7 +134,7 @@ class TorchEngine(Engine):
                 key = f"{name}.{pname}" if name else pname
                 role = facts.ROLES.get(type(module).__name__, {}).get(pname, {"weight": "kernel"}.get(pname, pname))
                 self.params[key] = p
-                self.tensors.append(Tensor(name or "model", key, role, tuple(p.shape), _layout(p, flat)))
+                self.tensors.append(Tensor(name or "model", key, role, tuple(p.shape), parameter_layout(p, flat)))
         self.stage_names = [n or "model" for n in order]
         self._stage_modules = [by_name[n] for n in order]
 
@@ -254,7 +260,7 @@ class TorchEngine(Engine):
             self._restore_buffers(saved)
         self._pending = (self._version, after) if fused else None
         if self.output_kind is None:  # a loss of the user's own: tell its output convention by its value
-            self.output_kind = _probe_output_kind(self.torch, seen["out"], seen["labels"], seen["data"])
+            self.output_kind = probe_output_kind(self.torch, seen["out"], seen["labels"], seen["data"])
         zeros = {k: np.zeros_like(v) for k, v in gd.items()}
         if whole:
             acts = [self._canonical(a, shape) for a, shape in zip(stages, self.stage_shapes[1:])]
@@ -374,73 +380,3 @@ def _from_side(side, label, dtype, device=None, sgd_lr=None, lr=None):
     """Real PyTorch: fresh parts of the side's spec, its own optimizer or plain SGD at `sgd_lr`."""
     return TorchEngine(side.handle.fresh(), label, dtype, device, sgd_lr, source=side.path,
                        default_lr=lr if lr is not None else 0.01)
-
-
-def _parameterised(model):
-    return [(name, m) for name, m in model.named_modules()
-            if any(p.requires_grad for p in m.parameters(recurse=False))]
-
-
-def _layout(p, flat):
-    if p.dim() == 4:
-        return facts.CONV_LAYOUT.value  # (out, in, h, w)
-    if p.dim() == 2 and flat:  # a Linear after torch.flatten of a (C, H, W) map: C,H,W-major
-        return "out,in(c,h,w:{},{},{})".format(*flat)
-    if p.dim() == 2:
-        return facts.LINEAR_LAYOUT.value  # (out, in)
-    return ""
-
-
-def _flatten_watch(torch):
-    """A torch function mode that remembers the last (C, H, W) map flattened to (N, C·H·W)."""
-
-    class FlattenWatch(torch.overrides.TorchFunctionMode):
-        last = None
-
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            out = func(*args, **(kwargs or {}))
-            src = args[0] if args else None
-            if (isinstance(src, torch.Tensor) and isinstance(out, torch.Tensor) and src.dim() == 4
-                    and out.dim() == 2):
-                self.last = tuple(src.shape[1:])
-            return out
-
-    return FlattenWatch()
-
-
-def _disable_dropout(model):
-    """Unshared random masks would make any two runs differ: parity trains with dropout off."""
-    names = []
-    for name, module in model.named_modules():
-        if type(module).__name__ in DROPOUTS and getattr(module, "p", 0):
-            module.p = 0.0
-            names.append(name)
-    return names
-
-
-def _output_kind(loss):
-    """How the model's output relates to probabilities, by the loss it feeds; None: decide by value."""
-    name = type(loss).__name__
-    if name == "CrossEntropyLoss" or getattr(loss, "__name__", "") == "cross_entropy":
-        return "logits"
-    if name == "NLLLoss" or getattr(loss, "__name__", "") == "nll_loss":
-        return "log_probs"
-    if name.endswith("Loss") and type(loss).__module__.startswith("torch."):
-        return "as-is"  # another torch loss module (MSELoss, ...): the output is what it compares
-    return None
-
-
-def _probe_output_kind(torch, out, y, value):
-    """A loss written by the user (e.g. `lambda out, y: F.nll_loss(F.log_softmax(out, 1), y)`): it is the
-    cross-entropy of logits when its value is F.cross_entropy's on this output (mean or summed over the
-    batch), of log-probabilities when it is F.nll_loss's (log_softmax of log-probabilities is themselves,
-    so both read the same probabilities), else the output is compared as it is."""
-    if out.ndim != 2 or y.ndim != 1 or y.dtype != torch.int64:
-        return "as-is"
-    F = torch.nn.functional
-    for kind, fn in (("logits", F.cross_entropy), ("log_probs", F.nll_loss)):
-        for reduction in ("mean", "sum"):
-            ref = float(fn(out, y, reduction=reduction))
-            if abs(ref - value) <= 1e-6 * max(abs(ref), abs(value), 1e-12):
-                return kind
-    return "as-is"
