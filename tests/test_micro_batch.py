@@ -120,11 +120,13 @@ def test_pytorch_side_in_micro_batches_keeps_parity_and_never_runs_a_whole_batch
     assert not any("whole" in n for n in runs[1].sides["B"]["notes"])
 
 
-@pytest.mark.parametrize("spec_b, code", [("torch_mlp.py:build_sum", "loss-reduction"),
-                                          ("torch_mlp.py:build_doubled", "custom-step")])
-def test_pytorch_side_in_micro_batches_same_first_divergence(spec_b, code):
-    # a summed loss (measured: a sample twice costs twice) weighs each micro-batch 1; a user's step gets it whole
-    whole, micro = _both(f"{TORCH}/keras_mlp.py:build_plain", f"{TORCH}/{spec_b}", 8, samples=32, steps=2)
+@pytest.mark.parametrize("spec_b, code, samples, size", [("torch_mlp.py:build_sum", "loss-reduction", 32, 8),
+                                                          ("torch_mlp.py:build_sum", "loss-reduction", 30, 7),
+                                                          ("torch_mlp.py:build_doubled", "custom-step", 32, 8)])
+def test_pytorch_side_in_micro_batches_same_first_divergence(spec_b, code, samples, size):
+    # a summed loss (measured: a sample twice costs twice) weighs each micro-batch 1; a user's step gets it whole;
+    # 30 samples in micro-batches of 7: the last one holds 2
+    whole, micro = _both(f"{TORCH}/keras_mlp.py:build_plain", f"{TORCH}/{spec_b}", size, samples=samples, steps=2)
     assert whole.status == "diverged" and _first(micro) == _first(whole)
     assert micro.first.rel_error == pytest.approx(whole.first.rel_error, rel=1e-3)
     assert micro.causes[0].code == whole.causes[0].code == code
