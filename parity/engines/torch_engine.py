@@ -206,28 +206,37 @@ class TorchEngine(Engine):
                          f"terms (one sample: {one:.6g}; the same sample twice: {two:.6g}), so no weighting of "
                          "micro-batches gives the full batch's; run without --micro-batch.", path=self.source)
 
-    def _spans(self, n):
-        size = self.micro_batch if self.micro_batch and n > self.micro_batch else n
-        return spans(n, size)
+    def _parts(self, xt, yt):
+        """[(start, stop, weight)]: the whole batch at weight 1, or under --micro-batch each micro-batch at
+        its share of the batch for a mean loss and at 1 for a summed one, so that the weighted parts add up
+        to the full batch's loss and gradients."""
+        n = len(xt)
+        if not self.micro_batch or n <= self.micro_batch:
+            return [(0, n, 1.0)]
+        if self._loss_weight is None:
+            self._loss_weight = self._reduction(xt, yt)
+        mean = self._loss_weight == "mean"
+        return [(lo, hi, (hi - lo) / n if mean else 1.0) for lo, hi in spans(n, self.micro_batch)]
+
+    def _stage_inputs(self, stages):
+        """Forward pre-hooks that append what each stage after the first receives to `stages`."""
+        return [m.register_forward_pre_hook(lambda module, args: stages.append(args[0].detach()))
+                for m in self._stage_modules[1:]]
 
     def _gradients(self, xt, yt, fill_grad, watch=None):
         """The data loss over the batch and its gradients, one micro-batch (or the whole batch) at a time:
         into `.grad` as the default step's backward pass leaves it (`fill_grad`), else beside it by
         `torch.autograd.grad`. `watch(out, data, labels)` sees each pass's output, loss and labels."""
-        torch, n = self.torch, len(xt)
-        parts = self._spans(n)
-        if len(parts) > 1 and self._loss_weight is None:
-            self._loss_weight = self._reduction(xt, yt)
+        torch = self.torch
         params, total, loss = list(self.params.values()), None, 0.0
         if fill_grad:
             self.optimizer.zero_grad()
         with torch.enable_grad():
-            for lo, hi in parts:
+            for lo, hi, weight in self._parts(xt, yt):
                 out = self.model(xt[lo:hi])
                 data = self._loss(out, yt[lo:hi])
                 if watch is not None:
                     watch(out, data, yt[lo:hi])
-                weight = (hi - lo) / n if len(parts) > 1 and self._loss_weight == "mean" else 1.0
                 loss += float(data.detach()) * weight
                 if fill_grad:
                     (data * weight if weight != 1.0 else data).backward()
@@ -243,10 +252,9 @@ class TorchEngine(Engine):
         xt, yt = self._tensors_of(x, y)
         self._batch = (xt, yt)
         fused = self.user_step is None  # the default step's own backward pass: `update` reuses it
-        whole = len(self._spans(len(xt))) == 1
+        whole = len(self._parts(xt, yt)) == 1
         stages, seen = [], {}
-        handles = [m.register_forward_pre_hook(lambda module, args: stages.append(args[0].detach()))
-                   for m in self._stage_modules[1:]] if whole else []
+        handles = self._stage_inputs(stages) if whole else []
         saved = self._buffers()
         try:
             def watch(out, data, labels):  # the first pass: the output convention is told from it
@@ -275,8 +283,7 @@ class TorchEngine(Engine):
     def _forward(self, xt):
         """Every stage's activations for one micro-batch, without gradients or moving any statistics."""
         stages = []
-        handles = [m.register_forward_pre_hook(lambda module, args: stages.append(args[0].detach()))
-                   for m in self._stage_modules[1:]]
+        handles = self._stage_inputs(stages)
         saved = self._buffers()
         try:
             with self.torch.no_grad():
@@ -309,15 +316,11 @@ class TorchEngine(Engine):
 
     def evaluate_loss(self, x, y):
         xt, yt = self._tensors_of(x, y)
-        n, parts = len(xt), self._spans(len(xt))
-        if len(parts) > 1 and self._loss_weight is None:
-            self._loss_weight = self._reduction(xt, yt)
         saved = self._buffers()
         try:
             with self.torch.no_grad():
-                return sum(float(self._loss(self.model(xt[lo:hi]), yt[lo:hi]))
-                           * ((hi - lo) / n if len(parts) > 1 and self._loss_weight == "mean" else 1.0)
-                           for lo, hi in parts)
+                return sum(float(self._loss(self.model(xt[lo:hi]), yt[lo:hi])) * weight
+                           for lo, hi, weight in self._parts(xt, yt))
         finally:
             self._restore_buffers(saved)
 
