@@ -13,7 +13,7 @@ from multiprocessing.connection import Client
 
 import numpy as np
 
-from .torch_model import disable_dropout
+from .torch_model import batch_tensors, disable_dropout, restore_buffers, save_buffers
 
 
 def load_parts(path, name, kwargs, sgd_lr):
@@ -63,14 +63,14 @@ class Replica:
         order = []
         handles = [m.register_forward_pre_hook(lambda mod, args, n=n: order.append(n) if n not in order else None)
                    for n, m in modules]
-        saved = self._buffers()
+        saved = save_buffers(self.model)
         try:
             with torch.no_grad():
                 self.model(torch.zeros((2,) + self.input_shape, dtype=self.tdtype, device=self.device))
         finally:
             for h in handles:
                 h.remove()
-            self._restore(saved)
+            restore_buffers(self.torch, self.model, saved)
         return order + [n for n, _ in modules if n not in order]
 
     def start(self):
@@ -89,19 +89,6 @@ class Replica:
         named = dict(self.model.named_parameters())
         return [(k, named[k]) for _, k, *_ in self.start()[0]]
 
-    def _buffers(self):
-        return {k: b.detach().clone() for k, b in self.model.named_buffers()}
-
-    def _restore(self, saved):
-        with self.torch.no_grad():
-            for k, b in self.model.named_buffers():
-                b.copy_(saved[k])
-
-    def _batch(self, x, y):
-        torch = self.torch
-        return (torch.as_tensor(np.asarray(x), dtype=self.tdtype, device=self.device),
-                torch.as_tensor(np.asarray(y).astype(np.int64), device=self.device))
-
     def set_weights(self, weights):
         with self.torch.no_grad():
             for key, p in self._params():
@@ -114,12 +101,12 @@ class Replica:
         """This shard's loss, its gradients and each stage's input (what the next parameterised module
         receives), with the batch statistics put back: only the update moves them."""
         torch = self.torch
-        xt, yt = self._batch(x, y)
+        xt, yt = batch_tensors(self.torch, x, y, self.tdtype, self.device)
         by_name = dict(self.model.named_modules())
         stages = []
         handles = [by_name[n].register_forward_pre_hook(lambda m, args: stages.append(args[0].detach()))
                    for n in self.order[1:]]
-        saved = self._buffers()
+        saved = save_buffers(self.model)
         params = self._params()
         try:
             with torch.enable_grad():
@@ -129,14 +116,14 @@ class Replica:
         finally:
             for h in handles:
                 h.remove()
-            self._restore(saved)
+            restore_buffers(self.torch, self.model, saved)
         g = {k: (gr if gr is not None else torch.zeros_like(p)).detach().cpu().numpy() for (k, p), gr in
              zip(params, grads)}
         return float(loss.detach()), g, [a.cpu().numpy() for a in stages] + [out.detach().cpu().numpy()]
 
     def update(self, x, y):
         """The spec's own step (or zero_grad, forward, loss, backward, step) on the DDP-wrapped model."""
-        xt, yt = self._batch(x, y)
+        xt, yt = batch_tensors(self.torch, x, y, self.tdtype, self.device)
         with self.torch.enable_grad():
             if self.user_step is not None:
                 self.user_step(self.ddp, self.optimizer, xt, yt)

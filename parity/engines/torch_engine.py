@@ -26,12 +26,15 @@ from .base import Engine, Evaluation, MicroBatched, spans
 from .factory import register
 from .step_check import relate
 from .torch_model import (
+    batch_tensors,
     disable_dropout,
     flatten_watch,
     output_kind_of,
     parameter_layout,
     parameterised_modules,
     probe_output_kind,
+    restore_buffers,
+    save_buffers,
 )
 
 
@@ -109,7 +112,7 @@ class TorchEngine(Engine):
             return hook
 
         handles = [m.register_forward_pre_hook(seen(n)) for n, m in modules]
-        saved = self._buffers()
+        saved = save_buffers(self.model)
         try:
             with self.torch.no_grad(), watch:
                 self.model(self.torch.zeros((2,) + self.input_shape, dtype=self.tdtype, device=self.device))
@@ -120,7 +123,7 @@ class TorchEngine(Engine):
         finally:
             for h in handles:
                 h.remove()
-            self._restore_buffers(saved)
+            restore_buffers(self.torch, self.model, saved)
         by_name = dict(modules)
         order += [n for n, _ in modules if n not in inputs]  # never called: listed last, still synced
         self.params, self.tensors, self.stage_shapes = {}, [], []
@@ -149,21 +152,7 @@ class TorchEngine(Engine):
                 p = self.params[key]
                 p.copy_(self.torch.as_tensor(np.asarray(value).reshape(tuple(p.shape)), dtype=p.dtype))
 
-    def _buffers(self):
-        return {k: b.detach().clone() for k, b in self.model.named_buffers()}
-
-    def _restore_buffers(self, saved):
-        with self.torch.no_grad():
-            for k, b in self.model.named_buffers():
-                b.copy_(saved[k])
-
     # -- evaluation -----------------------------------------------------------------------------------
-    def _tensors_of(self, x, y):
-        torch = self.torch
-        xt = torch.as_tensor(np.asarray(x), dtype=self.tdtype, device=self.device)
-        yt = torch.as_tensor(np.asarray(y).astype(np.int64), device=self.device)
-        return xt, yt
-
     def _loss(self, out, y):
         try:
             value = self.loss_fn(out, y)
@@ -249,13 +238,13 @@ class TorchEngine(Engine):
         return loss, {k: g.cpu().numpy().copy() for k, g in zip(self.params, total)}
 
     def evaluate(self, x, y):
-        xt, yt = self._tensors_of(x, y)
+        xt, yt = batch_tensors(self.torch, x, y, self.tdtype, self.device)
         self._batch = (xt, yt)
         fused = self.user_step is None  # the default step's own backward pass: `update` reuses it
         whole = len(self._parts(xt, yt)) == 1
         stages, seen = [], {}
         handles = self._stage_inputs(stages) if whole else []
-        saved = self._buffers()
+        saved = save_buffers(self.model)
         try:
             def watch(out, data, labels):  # the first pass: the output convention is told from it
                 if not seen:
@@ -264,8 +253,8 @@ class TorchEngine(Engine):
         finally:
             for h in handles:
                 h.remove()
-            after = self._buffers() if fused else None
-            self._restore_buffers(saved)
+            after = save_buffers(self.model) if fused else None
+            restore_buffers(self.torch, self.model, saved)
         self._pending = (self._version, after) if fused else None
         if self.output_kind is None:  # a loss of the user's own: tell its output convention by its value
             self.output_kind = probe_output_kind(self.torch, seen["out"], seen["labels"], seen["data"])
@@ -284,14 +273,14 @@ class TorchEngine(Engine):
         """Every stage's activations for one micro-batch, without gradients or moving any statistics."""
         stages = []
         handles = self._stage_inputs(stages)
-        saved = self._buffers()
+        saved = save_buffers(self.model)
         try:
             with self.torch.no_grad():
                 out = self.model(xt)
         finally:
             for h in handles:
                 h.remove()
-            self._restore_buffers(saved)
+            restore_buffers(self.torch, self.model, saved)
         acts = [self._canonical(a, shape) for a, shape in zip(stages, self.stage_shapes[1:])]
         return acts + [self._output(out)]
 
@@ -315,14 +304,14 @@ class TorchEngine(Engine):
         return self._canonical(out, ())
 
     def evaluate_loss(self, x, y):
-        xt, yt = self._tensors_of(x, y)
-        saved = self._buffers()
+        xt, yt = batch_tensors(self.torch, x, y, self.tdtype, self.device)
+        saved = save_buffers(self.model)
         try:
             with self.torch.no_grad():
                 return sum(float(self._loss(self.model(xt[lo:hi]), yt[lo:hi])) * weight
                            for lo, hi, weight in self._parts(xt, yt))
         finally:
-            self._restore_buffers(saved)
+            restore_buffers(self.torch, self.model, saved)
 
     # -- update ---------------------------------------------------------------------------------------
     def update(self, lr=None):
@@ -334,7 +323,7 @@ class TorchEngine(Engine):
             self._run(self.user_step, x, y)
             self.step_checks.append(relate(self._updates, before, self.get_weights(), declared))
         elif self._pending is not None and self._pending[0] == self._version:
-            self._restore_buffers(self._pending[1])  # what the evaluation's forward pass made of them
+            restore_buffers(self.torch, self.model, self._pending[1])  # what the evaluation's forward pass made of them
             self.optimizer.step()  # .grad holds the evaluation's gradients at these very weights
         else:
             self._run(self._default_step, x, y)
@@ -364,14 +353,14 @@ class TorchEngine(Engine):
         before = self.get_weights()
         state = copy.deepcopy(self.optimizer.state_dict())
         grads = {k: None if p.grad is None else p.grad.detach().clone() for k, p in self.params.items()}
-        buffers = self._buffers()
+        buffers = save_buffers(self.model)
         self._run(self._default_step, x, y)
         declared = self.get_weights()
         self.set_weights(before)
         self.optimizer.load_state_dict(state)
         for k, p in self.params.items():
             p.grad = grads[k]
-        self._restore_buffers(buffers)
+        restore_buffers(self.torch, self.model, buffers)
         return before, declared
 
     def current_lr(self):

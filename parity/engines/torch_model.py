@@ -1,11 +1,30 @@
 """What parity reads of a PyTorch model besides running it: its parameterised modules, each parameter's
 layout, the (C, H, W) map a flattened input came from, its dropout, and how its output relates to
-probabilities (by the loss it feeds). Used by the torch engine (engines/torch_engine.py)."""
+probabilities (by the loss it feeds); its batch statistics saved and put back, and a batch as its tensors.
+Used by the torch engine (engines/torch_engine.py) and each DDP process (engines/torch_ddp_worker.py)."""
 
+import numpy as np
 
 from ..frameworks import torch as facts
 
 DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")
+
+
+def save_buffers(model):
+    """A copy of the model's buffers (a BatchNorm's running statistics), to put back after a forward pass."""
+    return {k: b.detach().clone() for k, b in model.named_buffers()}
+
+
+def restore_buffers(torch, model, saved):
+    with torch.no_grad():
+        for k, b in model.named_buffers():
+            b.copy_(saved[k])
+
+
+def batch_tensors(torch, x, y, dtype, device):
+    """Samples in the model's float type and int64 labels, on its device."""
+    return (torch.as_tensor(np.asarray(x), dtype=dtype, device=device),
+            torch.as_tensor(np.asarray(y).astype(np.int64), device=device))
 
 
 def parameterised_modules(model):
