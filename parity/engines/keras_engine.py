@@ -42,6 +42,17 @@ class KerasModelState:
     def get_weights(self):
         return {t.key: self.variables[t.key].numpy() for t in self.tensors}
 
+    def _evaluation(self, data, reg, g_data, g_reg, acts):
+        """An Evaluation from one compiled pass's data loss, penalty, their gradients and stage outputs."""
+        keys = [t.key for t in self.tensors]
+        gd = {k: g.numpy() for k, g in zip(keys, g_data)}
+        gr = {k: g.numpy() for k, g in zip(keys, g_reg)}
+        return Evaluation(
+            loss_total=float(data) + float(reg), loss_data=float(data), loss_reg=float(reg),
+            grads_total={k: gd[k] + gr[k] for k in keys}, grads_data=gd, grads_reg=gr,
+            activations=self._activations(acts),
+        )
+
     def set_weights(self, weights):
         for key, value in weights.items():
             var = self.variables[key]
@@ -131,14 +142,7 @@ class KerasEngine(KerasModelState, Engine):
         with self._on_device():
             data, reg, g_data, g_reg, acts = self._evaluate(*self._batch(x, y))
         self._last_grads = [a + b for a, b in zip(g_data, g_reg)]
-        keys = [t.key for t in self.tensors]
-        gd = {k: g.numpy() for k, g in zip(keys, g_data)}
-        gr = {k: g.numpy() for k, g in zip(keys, g_reg)}
-        return Evaluation(
-            loss_total=float(data) + float(reg), loss_data=float(data), loss_reg=float(reg),
-            grads_total={k: gd[k] + gr[k] for k in keys}, grads_data=gd, grads_reg=gr,
-            activations=self._activations(acts),
-        )
+        return self._evaluation(data, reg, g_data, g_reg, acts)
 
     def _evaluate_micro(self, x, y):
         """The full-batch step as exact sums over micro-batches: the data loss and its gradients weighted by

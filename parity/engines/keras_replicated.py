@@ -13,7 +13,7 @@ r holds samples r·N/k .. (r+1)·N/k − 1). The update is the model's own `trai
 import numpy as np
 
 from ..errors import UsageError
-from .base import Engine, Evaluation
+from .base import Engine
 from .factory import register, replica_devices
 from .keras_engine import (
     KerasModelState,
@@ -94,14 +94,7 @@ class ReplicatedKerasEngine(KerasModelState, Engine):
         self._shards = self._distribute(x, y)
         with _Scope(_nullcontext(), self.dtype):
             data, reg, g_data, g_reg, acts = self._evaluate(*self._shards)
-        keys = [t.key for t in self.tensors]
-        gd = {k: g.numpy() for k, g in zip(keys, g_data)}
-        gr = {k: g.numpy() for k, g in zip(keys, g_reg)}
-        return Evaluation(
-            loss_total=float(data) + float(reg), loss_data=float(data), loss_reg=float(reg),
-            grads_total={k: gd[k] + gr[k] for k in keys}, grads_data=gd, grads_reg=gr,
-            activations=self._activations(acts),
-        )
+        return self._evaluation(data, reg, g_data, g_reg, acts)
 
     def _activations(self, acts):
         if not self.stage_names:
